@@ -1,0 +1,29 @@
+"""The case: one input with its expectations, the unit every run iterates over."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class Case:
+    """One dataset row after field mapping.
+
+    `inputs` holds the fields the target and the judge see, in mapping order. `output` is the
+    recorded output when the dataset carries one. `label` is the human verdict: True for pass,
+    False for fail, None when the row is unlabeled.
+    """
+
+    case_id: str
+    inputs: dict[str, Any]
+    output: str | None = None
+    label: bool | None = None
+    expected: Any = None
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+    def input_text(self) -> str:
+        """Render the inputs as one block of text, one `name: value` paragraph per field."""
+        if len(self.inputs) == 1:
+            return str(next(iter(self.inputs.values())))
+        return "\n\n".join(f"{name}: {value}" for name, value in self.inputs.items())

@@ -1,0 +1,350 @@
+"""The run loop: a bounded pool of workers over a queue, with group-committed results.
+
+Workers pull cases from a bounded queue, call the target, run the scorers and append the
+result to a buffer. One writer task commits whatever the buffer holds in a single transaction
+as soon as the previous commit ends, so batches grow with throughput and a killed process
+loses only the cases in flight and the batch being committed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from evalgauge.cases import Case
+from evalgauge.engine._lineage import config_hash, git_commit, new_run_id
+from evalgauge.engine._retry import call_with_retries
+from evalgauge.engine._settings import EngineSettings
+from evalgauge.errors import CaseError, UsageError
+from evalgauge.scorers._base import Scorer
+from evalgauge.store import CaseResult, RunRecord, ScorerRecord, ScoreResult, Store
+from evalgauge.targets._base import Target, TargetOutput
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class RunPlan:
+    """Everything one run needs. `cases` is called once per pass over the dataset."""
+
+    name: str
+    cases: Callable[[], Iterable[Case]]
+    n_cases: int
+    dataset_version: str
+    target: Target
+    scorers: Sequence[Scorer]
+    settings: EngineSettings = field(default_factory=EngineSettings)
+    config: dict[str, Any] = field(default_factory=dict)
+    dataset_path: str | None = None
+
+
+@dataclass
+class RunSummary:
+    """Counts of one invocation of a run (a resumed run counts the skipped cases apart)."""
+
+    run_id: str
+    status: str
+    n_cases: int
+    processed: int = 0
+    skipped: int = 0
+    errored: int = 0
+    elapsed_s: float = 0.0
+    stop_reason: str | None = None
+
+    @property
+    def interrupted(self) -> bool:
+        return self.status == "interrupted"
+
+
+class _Progress:
+    """A rich progress bar on a terminal; nothing otherwise."""
+
+    def __init__(self, enabled: bool, total: int, completed: int) -> None:
+        self._bar: Any = None
+        if not enabled:
+            return
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+        console = Console(stderr=True)
+        if not console.is_terminal:
+            return
+        self._bar = Progress(
+            "[progress.description]{task.description}",
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeRemainingColumn(),
+            console=console,
+            transient=True,
+        )
+        self._task = self._bar.add_task("cases", total=total, completed=completed)
+        self._bar.start()
+
+    def advance(self, n: int) -> None:
+        if self._bar is not None:
+            self._bar.update(self._task, advance=n)
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.stop()
+
+
+class _Run:
+    def __init__(self, plan: RunPlan, store: Store, run_id: str, skip: set[str]) -> None:
+        self.plan = plan
+        self.store = store
+        self.run_id = run_id
+        self.skip = skip
+        self.settings = plan.settings
+        self.scorer_ids = store.scorers(run_id)
+        self.stopping = asyncio.Event()
+        self.stop_reason: str | None = None
+        self.buffer: list[CaseResult] = []
+        self.has_results = asyncio.Event()
+        self.room = asyncio.Event()
+        self.room.set()
+        self.processed = 0
+        self.errored = 0
+        self.skipped = 0
+
+    async def process(self, case: Case) -> CaseResult:
+        result = CaseResult(case_id=case.case_id, inputs=case.inputs, label=case.label)
+        target = self.plan.target
+        try:
+            if target.retries:
+                output: TargetOutput = await call_with_retries(
+                    lambda: target.generate(case),
+                    self.settings,
+                    what=f"target for case {case.case_id!r}",
+                )
+            else:
+                output = await target.generate(case)
+        except CaseError as exc:
+            result.error_type = exc.error_type
+            result.error_message = str(exc)
+            return result
+        except Exception as exc:  # a bug in user code must not end the run
+            result.error_type = type(exc).__name__
+            result.error_message = str(exc)
+            return result
+        result.output = output.text
+        result.latency_ms = output.latency_ms
+        result.cached = output.cached
+        result.model = output.model
+        if output.usage is not None:
+            result.input_tokens = output.usage.input_tokens
+            result.output_tokens = output.usage.output_tokens
+        for scorer in self.plan.scorers:
+            result.scores.append(await self._score(scorer, case, output.text))
+        return result
+
+    async def _score(self, scorer: Scorer, case: Case, output: str) -> ScoreResult:
+        try:
+            score = await scorer.score(case, output)
+        except CaseError as exc:
+            return ScoreResult(scorer.name, error_type=exc.error_type, error_message=str(exc))
+        except Exception as exc:
+            return ScoreResult(
+                scorer.name, error_type=type(exc).__name__, error_message=str(exc)
+            )
+        return ScoreResult(scorer.name, score.value, score.passed, score.reason)
+
+    async def feed(self, queue: asyncio.Queue[Case | None], workers: int) -> None:
+        try:
+            for case in self.plan.cases():
+                if self.stopping.is_set():
+                    break
+                if case.case_id in self.skip:
+                    self.skipped += 1
+                    continue
+                await queue.put(case)
+        finally:
+            for _ in range(workers):
+                await queue.put(None)
+
+    async def work(self, queue: asyncio.Queue[Case | None]) -> None:
+        while True:
+            case = await queue.get()
+            if case is None:
+                return
+            if self.stopping.is_set():
+                continue  # queued but not started: left for --resume
+            result = await self.process(case)
+            self.processed += 1
+            if result.error_type is not None:
+                self.errored += 1
+            self.buffer.append(result)
+            self.has_results.set()
+            # Back-pressure: unwritten results never pile up past a few batches.
+            if len(self.buffer) >= 4 * self.settings.batch_size:
+                self.room.clear()
+                await self.room.wait()
+
+    async def write(self, done: asyncio.Event, progress: _Progress) -> None:
+        while True:
+            if not self.buffer:
+                if done.is_set():
+                    return
+                self.has_results.clear()
+                waiter = asyncio.ensure_future(self.has_results.wait())
+                finished = asyncio.ensure_future(done.wait())
+                await asyncio.wait({waiter, finished}, return_when=asyncio.FIRST_COMPLETED)
+                waiter.cancel()
+                finished.cancel()
+                continue
+            batch, self.buffer = self.buffer, []
+            self.room.set()
+            if self.store.engine.dialect.name == "sqlite":
+                # Inline is faster for SQLite: a thread would fight the workers for the GIL.
+                self.store.write_results(self.run_id, batch, self.scorer_ids)
+                await asyncio.sleep(0)
+            else:
+                await asyncio.to_thread(
+                    self.store.write_results, self.run_id, batch, self.scorer_ids
+                )
+            progress.advance(len(batch))
+
+    def request_stop(self, reason: str) -> None:
+        if not self.stopping.is_set():
+            self.stop_reason = reason
+            self.stopping.set()
+
+
+async def execute_run(
+    plan: RunPlan,
+    store: Store,
+    *,
+    resume: str | None = None,
+    progress: bool = True,
+    on_start: Callable[[str], None] | None = None,
+) -> RunSummary:
+    """Run (or resume) `plan`, persisting every case result; return the invocation's counts."""
+    run_id, skip = _open_run(plan, store, resume)
+    if on_start is not None:
+        on_start(run_id)
+    state = _Run(plan, store, run_id, skip)
+    started = time.perf_counter()
+    bar = _Progress(progress, plan.n_cases, len(skip))
+    workers = min(plan.settings.concurrency, max(1, plan.n_cases - len(skip)))
+    queue: asyncio.Queue[Case | None] = asyncio.Queue(maxsize=workers * 4)
+    done = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    with _interrupt_handler(loop, state):
+        writer = asyncio.create_task(state.write(done, bar))
+        try:
+            feeder = asyncio.create_task(state.feed(queue, workers))
+            await asyncio.gather(*(state.work(queue) for _ in range(workers)))
+            await feeder
+        finally:
+            done.set()
+            await writer
+            bar.close()
+    status = "interrupted" if state.stopping.is_set() else "completed"
+    store.set_run_status(
+        run_id, status, stop_reason=state.stop_reason, finished=status == "completed"
+    )
+    return RunSummary(
+        run_id=run_id,
+        status=status,
+        n_cases=plan.n_cases,
+        processed=state.processed,
+        skipped=state.skipped,
+        errored=state.errored,
+        elapsed_s=time.perf_counter() - started,
+        stop_reason=state.stop_reason,
+    )
+
+
+@contextlib.contextmanager
+def _interrupt_handler(loop: asyncio.AbstractEventLoop, state: _Run) -> Any:
+    """First Ctrl-C: stop feeding, finish in-flight cases, save. A second one aborts."""
+
+    def on_sigint() -> None:
+        logger.warning("interrupted: finishing the cases in flight, then saving")
+        state.request_stop("interrupted")
+        loop.remove_signal_handler(signal.SIGINT)
+
+    try:
+        loop.add_signal_handler(signal.SIGINT, on_sigint)
+        installed = True
+    except (NotImplementedError, RuntimeError, ValueError):
+        installed = False  # not the main thread, or a platform without signal support
+    try:
+        yield
+    finally:
+        if installed:
+            loop.remove_signal_handler(signal.SIGINT)
+
+
+def _scorer_records(plan: RunPlan) -> list[ScorerRecord]:
+    records = []
+    for scorer in plan.scorers:
+        identity = scorer.identity()
+        records.append(
+            ScorerRecord(
+                name=scorer.name,
+                judge_model=identity.get("judge_model"),
+                prompt_hash=identity.get("prompt_hash"),
+                identity=identity,
+            )
+        )
+    return records
+
+
+def _open_run(plan: RunPlan, store: Store, resume: str | None) -> tuple[str, set[str]]:
+    names = [s.name for s in plan.scorers]
+    if len(set(names)) != len(names):
+        raise UsageError(f"scorer names must be unique, got {names}; rename one with name=")
+    chash = config_hash(plan.config)
+    if resume is None:
+        identity = plan.target.identity()
+        prompt_hashes = [identity.get("prompt_hash")] + [
+            s.identity().get("prompt_hash") for s in plan.scorers
+        ]
+        run = RunRecord(
+            run_id=new_run_id(),
+            name=plan.name,
+            status="running",
+            created_at=datetime.now(UTC),
+            dataset_path=plan.dataset_path,
+            dataset_version=plan.dataset_version,
+            n_cases=plan.n_cases,
+            config_hash=chash,
+            prompt_hash=",".join(h for h in prompt_hashes if h) or None,
+            target=identity["target"],
+            model=identity.get("model"),
+            git_commit=git_commit(),
+            evalgauge_version=_version(),
+            config=plan.config,
+        )
+        store.create_run(run, _scorer_records(plan))
+        return run.run_id, set()
+    existing = store.get_run(resume)
+    if existing is None:
+        raise UsageError(f"run {resume!r} not found in the store; list runs with `evalgauge runs`")
+    if existing.dataset_version != plan.dataset_version:
+        raise UsageError(
+            f"run {resume!r} used dataset version {existing.dataset_version}, but the dataset "
+            f"is now {plan.dataset_version}; start a new run instead of resuming"
+        )
+    if existing.config_hash != chash:
+        raise UsageError(
+            f"run {resume!r} was made with a different configuration ({existing.config_hash}); "
+            "resume with the same flags and config, or start a new run"
+        )
+    store.ensure_scorers(resume, _scorer_records(plan))
+    store.set_run_status(resume, "running")
+    return resume, store.finished_case_ids(resume)
+
+
+def _version() -> str:
+    from evalgauge import __version__
+
+    return __version__

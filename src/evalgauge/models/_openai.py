@@ -1,0 +1,349 @@
+"""Client for OpenAI's chat completions API and servers that copy it (vLLM, Ollama, llama.cpp).
+
+Also holds the HTTP error mapping shared with the Anthropic client: 429 and 5xx become
+`TransientError` with the server's `Retry-After`, and every other error status becomes
+`TargetError`.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import math
+import os
+import time
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx2
+import openai
+import orjson
+
+from evalgauge.errors import TargetError, TargetSetupError, TransientError
+from evalgauge.models._base import ChatRequest, ChatResponse, Usage
+
+DEFAULT_OPENAI_BASE_URL = "https://api.openai.com/v1"
+
+# Sent as the key when `api_key_env=None`. Local servers ignore it, and the SDK refuses to
+# build a client without some key.
+PLACEHOLDER_API_KEY = "no-key"
+
+# Seconds allowed for the reachability probe in `check_ready`.
+READY_PROBE_TIMEOUT_S = 5.0
+
+_EXCERPT_CHARS = 200
+
+
+def parse_retry_after(headers: Mapping[str, str], *, now: datetime | None = None) -> float | None:
+    """Return the wait in seconds that the server asks for, or None if it asks for none.
+
+    Reads `retry-after-ms` (milliseconds, sent by OpenAI) first, then `Retry-After` as
+    delay-seconds or as an HTTP-date (RFC 9110, section 10.2.3). A date in the past gives 0.
+    """
+    milliseconds = _parse_non_negative_float(headers.get("retry-after-ms"))
+    if milliseconds is not None:
+        return milliseconds / 1000.0
+
+    value = headers.get("retry-after")
+    if value is None:
+        return None
+    seconds = _parse_non_negative_float(value)
+    if seconds is not None:
+        return seconds
+
+    try:
+        when = email.utils.parsedate_to_datetime(value.strip())
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    current = now if now is not None else datetime.now(UTC)
+    return max(0.0, (when - current).total_seconds())
+
+
+def _parse_non_negative_float(value: str | None) -> float | None:
+    if value is None:
+        return None
+    try:
+        number = float(value.strip())
+    except ValueError:
+        return None
+    if not math.isfinite(number) or number < 0:
+        return None
+    return number
+
+
+def is_transient_status(status: int) -> bool:
+    """Return True for statuses worth retrying: 408 (request timeout), 429 and every 5xx."""
+    return status in (408, 429) or status >= 500
+
+
+def status_error(
+    status: int, server_message: str, headers: Mapping[str, str], *, endpoint: str, hint: str = ""
+) -> TargetError:
+    """Build the error for an HTTP error status: `TransientError` if it is retryable."""
+    message = f"{endpoint} returned HTTP {status}: {server_message}"
+    if is_transient_status(status):
+        return TransientError(message, retry_after=parse_retry_after(headers))
+    if hint:
+        message += f". {hint}"
+    return TargetError(message)
+
+
+def status_hint(status: int, api_key_env: str | None, model: str, base_url: str) -> str:
+    """Return what the user should check after a 401, 403 or 404, or "" for other statuses."""
+    if status in (401, 403):
+        if api_key_env is None:
+            return "The server requires a key, so set api_key_env to a variable that holds it"
+        return f"Check the API key in {api_key_env}"
+    if status == 404:
+        return f"Check the model name {model!r} and the base URL {base_url}"
+    return ""
+
+
+def excerpt(text: str | bytes) -> str:
+    """Return the start of `text` on one line, quoted, for error messages."""
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", errors="replace")
+    flat = " ".join(text.split())
+    if len(flat) > _EXCERPT_CHARS:
+        flat = flat[:_EXCERPT_CHARS] + "..."
+    return repr(flat)
+
+
+def error_body_message(body: object, fallback: str) -> str:
+    """Return the server's error message from a decoded error body, or `fallback`.
+
+    Reads `message` or `error.message`, which covers OpenAI, Anthropic, vLLM and Ollama.
+    A body that is not JSON arrives as text and is returned as an excerpt.
+    """
+    if isinstance(body, Mapping):
+        nested = body.get("error")
+        if isinstance(nested, Mapping) and isinstance(nested.get("message"), str):
+            return str(nested["message"])
+        if isinstance(body.get("message"), str):
+            return str(body["message"])
+        if isinstance(nested, str):
+            return nested
+    if isinstance(body, str) and body.strip():
+        return excerpt(body)
+    return fallback
+
+
+def read_api_key(api_key_env: str | None, *, provider: str) -> str:
+    """Return the key stored in the environment variable `api_key_env`.
+
+    `api_key_env=None` means the server needs no key, so the placeholder is returned.
+    """
+    if api_key_env is None:
+        return PLACEHOLDER_API_KEY
+    key = os.environ.get(api_key_env, "").strip()
+    if not key:
+        raise TargetSetupError(
+            f"environment variable {api_key_env} is missing or empty, so the {provider} client "
+            f"has no API key. Set it with `export {api_key_env}=<your key>`. For a local "
+            "server that needs no key, set it to any value or pass api_key_env=None."
+        )
+    return key
+
+
+async def probe_reachable(http_client: httpx2.AsyncClient, url: str) -> None:
+    """Send a short GET to `url`; raise `TargetSetupError` if no HTTP response comes back.
+
+    Any HTTP status, 404 included, proves that a server is listening.
+    """
+    try:
+        response = await http_client.get(url, timeout=READY_PROBE_TIMEOUT_S)
+    except httpx2.TimeoutException as exc:
+        raise TargetSetupError(
+            f"endpoint {url} is unreachable: no response within {READY_PROBE_TIMEOUT_S:g} s "
+            f"({type(exc).__name__}). Check that the server is running and the base URL is right."
+        ) from exc
+    except httpx2.HTTPError as exc:
+        raise TargetSetupError(
+            f"endpoint {url} is unreachable: {type(exc).__name__}: {exc}. "
+            "Check that the server is running and the base URL is right."
+        ) from exc
+    await response.aclose()
+
+
+def redact(message: str, secret: str) -> str:
+    """Replace every occurrence of `secret` in `message`, so error text never carries a key."""
+    if secret and secret != PLACEHOLDER_API_KEY:
+        return message.replace(secret, "[redacted]")
+    return message
+
+
+def decode_json_object(content: bytes, *, endpoint: str) -> dict[str, Any]:
+    """Decode a 2xx reply body that must be a JSON object, or raise `TargetError`."""
+    try:
+        body = orjson.loads(content)
+    except orjson.JSONDecodeError as exc:
+        raise TargetError(
+            f"{endpoint} returned a body that is not JSON ({exc}): {excerpt(content)}"
+        ) from exc
+    if not isinstance(body, dict):
+        raise TargetError(f"{endpoint} returned JSON that is not an object: {excerpt(content)}")
+    return body
+
+
+def optional_int(container: object, key: str) -> int | None:
+    """Return `container[key]` if `container` is a mapping and the value is an int, else None."""
+    if not isinstance(container, Mapping):
+        return None
+    value = container.get(key)
+    if isinstance(value, bool) or not isinstance(value, int):
+        return None
+    return value
+
+
+class OpenAICompatibleModel:
+    """A chat model behind the OpenAI chat completions API, called through the `openai` SDK.
+
+    The key comes from the environment variable `api_key_env` when the SDK client is first
+    built (by `check_ready` or the first request). `api_key_env=None` sends a placeholder
+    key, for local servers that need none. Error messages never contain the key. The SDK's
+    own retries are off because the engine retries, and the connection pool holds at most
+    `max_connections` connections. Call `aclose` to close the pool.
+    """
+
+    provider = "openai-compatible"
+
+    def __init__(
+        self,
+        model: str,
+        *,
+        base_url: str | None = None,
+        api_key_env: str | None = "OPENAI_API_KEY",
+        max_connections: int = 100,
+    ) -> None:
+        if max_connections < 1:
+            raise ValueError(f"max_connections must be at least 1, got {max_connections}")
+        self.model = model
+        # An explicit default, so OPENAI_BASE_URL in the environment never changes the
+        # endpoint behind an identity.
+        self.base_url = (base_url or DEFAULT_OPENAI_BASE_URL).rstrip("/")
+        self.api_key_env = api_key_env
+        self.max_connections = max_connections
+        self._http: httpx2.AsyncClient | None = None
+        self._client: openai.AsyncOpenAI | None = None
+        self._api_key = ""
+
+    def identity(self) -> str:
+        return f"{self.provider}:{self.base_url}:{self.model}"
+
+    def _http_client(self) -> httpx2.AsyncClient:
+        if self._http is None:
+            limits = httpx2.Limits(
+                max_connections=self.max_connections,
+                max_keepalive_connections=self.max_connections,
+            )
+            self._http = httpx2.AsyncClient(limits=limits)
+        return self._http
+
+    def _sdk_client(self) -> openai.AsyncOpenAI:
+        if self._client is None:
+            self._api_key = read_api_key(self.api_key_env, provider="OpenAI-compatible")
+            self._client = openai.AsyncOpenAI(
+                base_url=self.base_url,
+                api_key=self._api_key,
+                max_retries=0,
+                http_client=self._http_client(),
+            )
+        return self._client
+
+    async def check_ready(self) -> None:
+        self._sdk_client()
+        await probe_reachable(self._http_client(), f"{self.base_url}/models")
+
+    async def complete(self, request: ChatRequest, *, timeout: float) -> ChatResponse:
+        """Send one chat completion; `timeout` is the SDK's per-request limit in seconds."""
+        client = self._sdk_client()
+        arguments: dict[str, Any] = {
+            "model": self.model,
+            "messages": [{"role": m.role, "content": m.content} for m in request.messages],
+            "temperature": request.temperature,
+            "timeout": timeout,
+        }
+        if request.max_tokens is not None:
+            arguments["max_tokens"] = request.max_tokens
+        if request.extra:
+            arguments["extra_body"] = dict(request.extra)
+
+        endpoint = f"{self.base_url}/chat/completions"
+        started = time.perf_counter()
+        try:
+            raw = await client.chat.completions.with_raw_response.create(**arguments)
+        except openai.APIStatusError as exc:
+            message = error_body_message(exc.body, fallback=exc.message)
+            raise status_error(
+                exc.status_code,
+                redact(message, self._api_key),
+                exc.response.headers,
+                endpoint=endpoint,
+                hint=status_hint(exc.status_code, self.api_key_env, self.model, self.base_url),
+            ) from exc
+        except openai.APITimeoutError as exc:
+            raise TransientError(f"{endpoint} timed out after {timeout:g} s") from exc
+        except openai.APIConnectionError as exc:
+            cause = exc.__cause__ or exc
+            raise TransientError(
+                f"connection to {endpoint} failed: {type(cause).__name__}: {cause}"
+            ) from exc
+        latency_ms = (time.perf_counter() - started) * 1000.0
+
+        body = decode_json_object(raw.http_response.content, endpoint=endpoint)
+        return ChatResponse(
+            text=self._reply_text(body, endpoint),
+            usage=_openai_usage(body.get("usage")),
+            model=str(body.get("model") or self.model),
+            latency_ms=latency_ms,
+        )
+
+    @staticmethod
+    def _reply_text(body: dict[str, Any], endpoint: str) -> str:
+        choices = body.get("choices")
+        if not isinstance(choices, list) or not choices:
+            raise TargetError(
+                f"{endpoint} returned a reply with no choices: {excerpt(orjson.dumps(body))}"
+            )
+        first = choices[0]
+        message = first.get("message") if isinstance(first, dict) else None
+        if not isinstance(message, dict):
+            raise TargetError(
+                f"{endpoint} returned a choice with no message: {excerpt(orjson.dumps(body))}"
+            )
+        content = message.get("content")
+        if isinstance(content, str):
+            return content
+        # Some compatible servers send content as a list of typed parts.
+        if isinstance(content, list):
+            parts = [p.get("text") for p in content if isinstance(p, dict)]
+            texts = [p for p in parts if isinstance(p, str)]
+            if texts:
+                return "".join(texts)
+        refusal = message.get("refusal")
+        if isinstance(refusal, str) and refusal:
+            raise TargetError(f"{endpoint} returned a refusal and no content: {excerpt(refusal)}")
+        raise TargetError(
+            f"{endpoint} returned a message with no content: {excerpt(orjson.dumps(body))}"
+        )
+
+    async def aclose(self) -> None:
+        if self._client is not None:
+            await self._client.close()
+            self._client = None
+        if self._http is not None:
+            await self._http.aclose()
+            self._http = None
+
+
+def _openai_usage(usage: object) -> Usage:
+    if not isinstance(usage, Mapping):
+        return Usage()
+    return Usage(
+        input_tokens=optional_int(usage, "prompt_tokens"),
+        output_tokens=optional_int(usage, "completion_tokens"),
+        cached_input_tokens=optional_int(usage.get("prompt_tokens_details"), "cached_tokens"),
+        reasoning_tokens=optional_int(usage.get("completion_tokens_details"), "reasoning_tokens"),
+    )

@@ -1,0 +1,34 @@
+"""The score and the scorer protocol."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from evalgauge.cases import Case
+
+
+@dataclass(frozen=True, slots=True)
+class Score:
+    """One scorer's verdict on one case.
+
+    `value` is the number aggregated in scorecards (1.0 or 0.0 for binary scorers); `passed`
+    is set for binary scorers and None otherwise.
+    """
+
+    name: str
+    value: float
+    passed: bool | None = None
+    reason: str | None = None
+
+
+class Scorer(Protocol):
+    """Turns (case, output) into a score; raises `ScorerError` subclasses on failure."""
+
+    name: str
+
+    def identity(self) -> dict[str, str]:
+        """Lineage recorded with every score: for judges, `judge_model` and `prompt_hash`."""
+        ...
+
+    async def score(self, case: Case, output: str) -> Score: ...

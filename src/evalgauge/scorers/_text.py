@@ -1,0 +1,60 @@
+"""Deterministic text scorers."""
+
+from __future__ import annotations
+
+import unicodedata
+
+from evalgauge.cases import Case
+from evalgauge.errors import ScorerError
+from evalgauge.scorers._base import Score
+
+
+def _normalize(text: str) -> str:
+    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
+
+
+class ExactMatch:
+    """Pass when the output equals `Case.expected`, optionally after normalizing text.
+
+    Normalizing applies Unicode NFKC, case folding and whitespace collapsing.
+    """
+
+    def __init__(self, *, name: str = "exact_match", normalize: bool = False) -> None:
+        self.name = name
+        self.normalize = normalize
+
+    def identity(self) -> dict[str, str]:
+        return {"scorer": "exact_match", "normalize": str(self.normalize).lower()}
+
+    async def score(self, case: Case, output: str) -> Score:
+        expected = case.expected
+        if expected is None:
+            raise ScorerError(f"case {case.case_id!r} has no expected output to compare with")
+        if not isinstance(expected, str):
+            expected = str(expected)
+        if self.normalize:
+            passed = _normalize(output) == _normalize(expected)
+        else:
+            passed = output == expected
+        return Score(self.name, 1.0 if passed else 0.0, passed)
+
+
+class Contains:
+    """Pass when `Case.expected` occurs in the output (case-insensitive unless told otherwise)."""
+
+    def __init__(self, *, name: str = "contains", case_sensitive: bool = False) -> None:
+        self.name = name
+        self.case_sensitive = case_sensitive
+
+    def identity(self) -> dict[str, str]:
+        return {"scorer": "contains", "case_sensitive": str(self.case_sensitive).lower()}
+
+    async def score(self, case: Case, output: str) -> Score:
+        if case.expected is None:
+            raise ScorerError(f"case {case.case_id!r} has no expected text to look for")
+        needle = str(case.expected)
+        haystack = output
+        if not self.case_sensitive:
+            needle, haystack = needle.casefold(), haystack.casefold()
+        passed = needle in haystack
+        return Score(self.name, 1.0 if passed else 0.0, passed)

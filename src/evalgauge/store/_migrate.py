@@ -1,0 +1,36 @@
+"""Apply the Alembic migrations that ship with the package."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import Engine, inspect, text
+
+HEAD_REVISION = "0001"
+_MIGRATIONS = Path(__file__).parent / "migrations"
+# Any fixed 64-bit key; it serializes concurrent migrations of one PostgreSQL database.
+_PG_LOCK_KEY = 0x6576_616C_6761
+
+
+def current_revision(engine: Engine) -> str | None:
+    with engine.connect() as conn:
+        if not inspect(conn).has_table("alembic_version"):
+            return None
+        return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+
+
+def upgrade_to_head(engine: Engine) -> None:
+    """Bring the schema to the newest revision; a store already there costs one query."""
+    if current_revision(engine) == HEAD_REVISION:
+        return
+    # Alembic is imported only when a migration is due, to keep start-up fast.
+    from alembic import command
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(_MIGRATIONS))
+    with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_LOCK_KEY})
+        config.attributes["connection"] = conn
+        command.upgrade(config, "head")

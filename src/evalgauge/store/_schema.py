@@ -1,0 +1,98 @@
+"""Tables of the results store, in SQLAlchemy Core.
+
+The Alembic migrations under `migrations/versions` create exactly these tables; a test compares
+the two so they cannot drift.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+metadata = MetaData()
+
+runs = Table(
+    "runs",
+    metadata,
+    Column("run_id", String(64), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("stop_reason", Text),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("finished_at", DateTime(timezone=True)),
+    Column("dataset_path", Text),
+    Column("dataset_version", String(80), nullable=False),
+    Column("n_cases", Integer, nullable=False),
+    Column("config_hash", String(80), nullable=False),
+    Column("prompt_hash", String(80)),
+    Column("target", Text, nullable=False),
+    Column("model", Text),
+    Column("git_commit", String(64)),
+    Column("evalgauge_version", String(40), nullable=False),
+    Column("config_json", Text, nullable=False),
+)
+
+# One row per scorer of a run; every score points at it, so each score carries its judge
+# model and prompt hash without repeating them 100,000 times.
+run_scorers = Table(
+    "run_scorers",
+    metadata,
+    Column("scorer_id", Integer, primary_key=True, autoincrement=True),
+    Column("run_id", String(64), ForeignKey("runs.run_id", ondelete="CASCADE"), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("judge_model", Text),
+    Column("prompt_hash", String(80)),
+    Column("identity_json", Text, nullable=False),
+    UniqueConstraint("run_id", "name", name="uq_run_scorers_run_name"),
+)
+
+case_results = Table(
+    "case_results",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("run_id", String(64), ForeignKey("runs.run_id", ondelete="CASCADE"), nullable=False),
+    Column("case_id", String(200), nullable=False),
+    Column("inputs_json", Text, nullable=False),
+    Column("label", Boolean),
+    Column("output", Text),
+    Column("latency_ms", Float),
+    Column("cached", Boolean, nullable=False),
+    Column("input_tokens", Integer),
+    Column("output_tokens", Integer),
+    Column("model", Text),
+    Column("error_type", String(80)),
+    Column("error_message", Text),
+    UniqueConstraint("run_id", "case_id", name="uq_case_results_run_case"),
+)
+
+# The composite primary key is the guard against storing a score twice; on SQLite the table
+# is WITHOUT ROWID, so that key is the only B-tree to maintain.
+scores = Table(
+    "scores",
+    metadata,
+    Column("run_id", String(64), ForeignKey("runs.run_id", ondelete="CASCADE"), primary_key=True),
+    Column("case_id", String(200), primary_key=True),
+    Column(
+        "scorer_id",
+        Integer,
+        ForeignKey("run_scorers.scorer_id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("value", Float),
+    Column("passed", Boolean),
+    Column("reason", Text),
+    Column("error_type", String(80)),
+    Column("error_message", Text),
+    sqlite_with_rowid=False,
+)

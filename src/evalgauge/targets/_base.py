@@ -1,0 +1,43 @@
+"""The target protocol: what produces the output for a case."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from evalgauge.cases import Case
+from evalgauge.models._base import Usage
+
+
+@dataclass(frozen=True, slots=True)
+class TargetOutput:
+    """What a target returned for one case, with its latency and usage when known."""
+
+    text: str
+    latency_ms: float | None = None
+    usage: Usage | None = None
+    model: str | None = None
+    cached: bool = False
+
+
+class Target(Protocol):
+    """The system under test."""
+
+    kind: str
+    retries: bool
+    """Whether the engine retries `generate` on transient errors; model-backed targets
+    retry inside their wrapped model instead."""
+
+    def identity(self) -> dict[str, str]:
+        """Lineage fields: at least `target`, and `model` for model-backed targets."""
+        ...
+
+    async def generate(self, case: Case) -> TargetOutput:
+        """Produce the output for `case`; raise a `CaseError` subclass on failure."""
+        ...
+
+    async def check_ready(self) -> None:
+        """Raise `TargetSetupError` before any work if the target cannot run."""
+        ...
+
+    async def aclose(self) -> None: ...
