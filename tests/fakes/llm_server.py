@@ -40,6 +40,7 @@ _Send = Callable[[_Message], Awaitable[None]]
 
 _STARTUP_TIMEOUT_S = 10.0
 _SHUTDOWN_TIMEOUT_S = 10.0
+_BACKLOG = 2048
 
 
 @dataclass(frozen=True)
@@ -191,16 +192,21 @@ _MODELS_BODY = {
 class FakeLLMServer:
     """Context manager running the scripted server; see the module docstring for routes.
 
-    Attributes read by tests: `base_url` (OpenAI style, ends in `/v1`),
-    `anthropic_base_url` (the server root), `requests` (decoded chat request bodies in
-    arrival order), `request_count`, `in_flight`, `max_in_flight`, `paths` (a Counter of
-    "METHOD /path" for every request) and `script_errors` (exceptions raised by the script,
-    each answered with HTTP 500).
+    Attributes read by tests:
+
+    - `base_url`: the OpenAI-style base URL, ending in `/v1`.
+    - `anthropic_base_url`: the server root, which the Anthropic SDK extends with `/v1`.
+    - `requests` and `request_headers`: the decoded body and the headers (names in lower
+      case) of every chat request, in arrival order.
+    - `request_count`, `in_flight` and `max_in_flight`: HTTP requests on every route.
+    - `paths`: a Counter of "METHOD /path" for every request.
+    - `script_errors`: exceptions raised by the script, each answered with HTTP 500.
     """
 
     def __init__(self, script: Script = echo_script) -> None:
         self.script = script
         self.requests: list[dict[str, Any]] = []
+        self.request_headers: list[dict[str, str]] = []
         self.request_count = 0
         self.in_flight = 0
         self.max_in_flight = 0
@@ -237,6 +243,7 @@ class FakeLLMServer:
         if script is not None:
             self.script = script
         self.requests.clear()
+        self.request_headers.clear()
         self.request_count = 0
         self.max_in_flight = 0
         self.paths.clear()
@@ -244,7 +251,13 @@ class FakeLLMServer:
         self._attempts.clear()
 
     def __enter__(self) -> FakeLLMServer:
-        listener = socket.create_server(("127.0.0.1", 0), backlog=2048)
+        # proto=IPPROTO_TCP matters: asyncio sets TCP_NODELAY only on sockets whose proto
+        # is IPPROTO_TCP, and socket.create_server leaves it 0. Without TCP_NODELAY each
+        # keep-alive request waits about 40 ms on Nagle's algorithm and delayed ACKs.
+        listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(_BACKLOG)
         self._port = listener.getsockname()[1]
         config = uvicorn.Config(
             self._app,
@@ -253,7 +266,7 @@ class FakeLLMServer:
             interface="asgi3",
             proxy_headers=False,
             access_log=False,
-            backlog=2048,
+            backlog=_BACKLOG,
             timeout_graceful_shutdown=2,
         )
         server = uvicorn.Server(config)
@@ -320,6 +333,9 @@ class FakeLLMServer:
             await _send(send, 400, orjson.dumps(error))
             return
         self.requests.append(body)
+        self.request_headers.append(
+            {name.decode("latin-1"): value.decode("latin-1") for name, value in scope["headers"]}
+        )
         key = _prompt_key(body)
         self._attempts[key] += 1
 

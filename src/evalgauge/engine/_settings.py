@@ -38,5 +38,3 @@ class EngineSettings(BaseModel):
     cache_path: Path = Path(".evalgauge/cache.sqlite")
     batch_size: int = Field(1000, ge=1)
     """Case results written per store transaction."""
-    flush_interval_s: float = Field(1.0, gt=0)
-    """Longest time a finished case waits in memory before it is written."""

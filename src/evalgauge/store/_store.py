@@ -290,12 +290,14 @@ _SCORE_COLUMNS = (
 
 
 def _insert_ignore_sql(dialect: str, table: str, columns: Sequence[str]) -> str:
-    """An INSERT that skips rows whose unique key is already stored."""
+    """An INSERT that skips rows whose unique key is already stored.
+
+    ON CONFLICT DO NOTHING rather than SQLite's INSERT OR IGNORE: the latter also drops rows
+    that break NOT NULL, which would lose bad results silently instead of failing the batch.
+    """
     names = ", ".join(columns)
-    if dialect == "sqlite":
-        marks = ", ".join("?" for _ in columns)
-        return f"INSERT OR IGNORE INTO {table} ({names}) VALUES ({marks})"
-    marks = ", ".join("%s" for _ in columns)
+    mark = "?" if dialect == "sqlite" else "%s"
+    marks = ", ".join(mark for _ in columns)
     return f"INSERT INTO {table} ({names}) VALUES ({marks}) ON CONFLICT DO NOTHING"
 
 

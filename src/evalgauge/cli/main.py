@@ -1,0 +1,78 @@
+"""The `evalgauge` command: one typer app, exit codes 0, 1, 2 and 130."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+
+import click
+import typer
+
+from evalgauge import __version__
+from evalgauge.cli.align import align_command
+from evalgauge.cli.quickstart import quickstart_command
+from evalgauge.cli.run import run_command
+from evalgauge.cli.runs import runs_app
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+app = typer.Typer(
+    name="evalgauge",
+    help="Evals as a service contract: judges aligned with human labels, scorecards, gates.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.command("run")(run_command)
+app.command("align")(align_command)
+app.command("quickstart")(quickstart_command)
+app.add_typer(runs_app, name="runs")
+
+
+def _version_callback(value: bool) -> None:
+    if value:
+        print(f"evalgauge {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(
+        False, "--version", callback=_version_callback, is_eager=True, help="Print the version."
+    ),
+) -> None:
+    """Evals as a service contract."""
+
+
+def _configure_logging() -> None:
+    level = os.environ.get("EVALGAUGE_LOG_LEVEL", "WARNING").upper()
+    if level not in logging.getLevelNamesMapping():
+        print(f"error: invalid EVALGAUGE_LOG_LEVEL {level!r}; use DEBUG, INFO or WARNING",
+              file=sys.stderr)
+        sys.exit(EXIT_USAGE)
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: map errors to exit codes and print user errors without a traceback."""
+    from evalgauge.errors import EvalgaugeError, UsageError
+
+    _configure_logging()
+    try:
+        code = app(args=argv, standalone_mode=False)
+    except click.exceptions.Abort:
+        code = EXIT_INTERRUPTED
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        code = EXIT_INTERRUPTED
+    except click.ClickException as exc:
+        exc.show()
+        code = exc.exit_code
+    except UsageError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        code = EXIT_USAGE
+    except EvalgaugeError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        code = EXIT_FAILED
+    sys.exit(code if isinstance(code, int) else EXIT_OK)

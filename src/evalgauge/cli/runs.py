@@ -1,0 +1,75 @@
+"""`evalgauge runs`: list stored runs and show a run's scorecard."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from evalgauge.cli import _options as o
+from evalgauge.cli._console import consoles, write_json
+from evalgauge.cli._store import open_store
+
+runs_app = typer.Typer(help="List stored runs and show their scorecards.", no_args_is_help=True)
+
+
+@runs_app.command("list")
+def list_runs(
+    limit: Annotated[int, typer.Option(help="Most recent runs to list.")] = 20,
+    json_output: o.Json = False,
+    database: o.Database = None,
+) -> int:
+    """List the most recent runs."""
+    from rich.table import Table
+
+    store = open_store(database, Path.cwd())
+    try:
+        runs = store.list_runs(limit)
+    finally:
+        store.close()
+    if json_output:
+        write_json([{"run_id": r.run_id, "name": r.name, "status": r.status,
+                     "created_at": r.created_at.isoformat(), "n_cases": r.n_cases,
+                     "dataset_version": r.dataset_version, "target": r.target} for r in runs])
+        return 0
+    out, _ = consoles(False)
+    table = Table(show_edge=False, pad_edge=False)
+    for column in ("run", "name", "status", "created", "cases", "dataset", "target"):
+        table.add_column(column)
+    for r in runs:
+        table.add_row(r.run_id, r.name, r.status, f"{r.created_at:%Y-%m-%d %H:%M}",
+                      str(r.n_cases), r.dataset_version[:19], r.target)
+    out.print(table)
+    return 0
+
+
+@runs_app.command("show")
+def show_run(
+    run_id: Annotated[str, typer.Argument(help="Run id, or `latest`.")],
+    json_output: o.Json = False,
+    markdown: o.Markdown = False,
+    database: o.Database = None,
+) -> int:
+    """Show the scorecard of a stored run."""
+    from evalgauge.errors import UsageError
+    from evalgauge.reports import print_scorecard, scorecard_markdown
+    from evalgauge.scorecard import build_scorecard
+
+    store = open_store(database, Path.cwd())
+    try:
+        if run_id == "latest":
+            latest = store.latest_run_id()
+            if latest is None:
+                raise UsageError("the store has no runs yet; start one with `evalgauge run`")
+            run_id = latest
+        card = build_scorecard(store, run_id)
+    finally:
+        store.close()
+    if json_output:
+        write_json(card.to_dict())
+    elif markdown:
+        print(scorecard_markdown(card), end="")
+    else:
+        print_scorecard(card, consoles(False)[0])
+    return 0

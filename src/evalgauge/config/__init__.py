@@ -1,0 +1,33 @@
+"""Suite configuration: the `evalgauge.yaml` model, its loader and the object builders."""
+
+from evalgauge.config._load import format_validation_error, load_config, parse_config
+from evalgauge.config._model import (
+    AlignConfig,
+    ChatTargetConfig,
+    DatasetConfig,
+    HttpTargetConfig,
+    JudgeScorerConfig,
+    PythonTargetConfig,
+    RecordedTargetConfig,
+    ScorerConfig,
+    SuiteConfig,
+    TargetConfig,
+    TextScorerConfig,
+)
+
+__all__ = [
+    "AlignConfig",
+    "ChatTargetConfig",
+    "DatasetConfig",
+    "HttpTargetConfig",
+    "JudgeScorerConfig",
+    "PythonTargetConfig",
+    "RecordedTargetConfig",
+    "ScorerConfig",
+    "SuiteConfig",
+    "TargetConfig",
+    "TextScorerConfig",
+    "format_validation_error",
+    "load_config",
+    "parse_config",
+]

@@ -1,0 +1,145 @@
+"""Build targets, scorers and dataset mappings from a validated configuration."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from evalgauge.config._model import (
+    ChatTargetConfig,
+    DatasetConfig,
+    HttpTargetConfig,
+    JudgeScorerConfig,
+    PythonTargetConfig,
+    ScorerConfig,
+    TargetConfig,
+)
+from evalgauge.engine import CachePolicy, EngineSettings, ResilientModel, ResponseCache
+from evalgauge.errors import ConfigError
+from evalgauge.scorers._base import Scorer
+from evalgauge.targets import CallableTarget, ChatTarget, HttpTarget, RecordedTarget, Target
+
+if TYPE_CHECKING:
+    from evalgauge.datasets import FieldMapping
+
+DEFAULT_KEY_ENV = {"openai": "OPENAI_API_KEY", "anthropic": "ANTHROPIC_API_KEY"}
+
+
+def field_mapping(config: DatasetConfig) -> FieldMapping:
+    from evalgauge.datasets import FieldMapping
+
+    return FieldMapping(
+        inputs=tuple(config.input),
+        output=config.output,
+        label=config.label,
+        pass_values=tuple(config.pass_value),
+        fail_values=tuple(config.fail_value),
+        id_field=config.id,
+        expected=config.expected,
+    )
+
+
+def open_cache(settings: EngineSettings) -> ResponseCache | None:
+    if settings.cache is CachePolicy.OFF:
+        return None
+    return ResponseCache(settings.cache_path)
+
+
+def chat_model(
+    provider: str,
+    model: str,
+    *,
+    base_url: str | None,
+    api_key_env: str | None,
+    settings: EngineSettings,
+    cache: ResponseCache | None,
+) -> ResilientModel:
+    """A client for `provider` wrapped with the engine's retries, limits and cache."""
+    key_env = api_key_env or DEFAULT_KEY_ENV[provider]
+    if provider == "openai":
+        from evalgauge.models._openai import OpenAICompatibleModel
+
+        inner: object = OpenAICompatibleModel(
+            model, base_url=base_url, api_key_env=key_env, max_connections=settings.concurrency
+        )
+    elif provider == "anthropic":
+        from evalgauge.models._anthropic import AnthropicModel
+
+        inner = AnthropicModel(model, base_url=base_url, api_key_env=key_env)
+    else:
+        raise ConfigError(f"unknown provider {provider!r}; use openai or anthropic")
+    return ResilientModel(inner, settings, cache=cache)  # type: ignore[arg-type]
+
+
+def build_target(
+    config: TargetConfig, settings: EngineSettings, cache: ResponseCache | None
+) -> Target:
+    if isinstance(config, PythonTargetConfig):
+        return CallableTarget(config.callable)
+    if isinstance(config, ChatTargetConfig):
+        model = chat_model(
+            config.kind,
+            config.model,
+            base_url=config.base_url,
+            api_key_env=config.api_key_env,
+            settings=settings,
+            cache=cache,
+        )
+        return ChatTarget(
+            model,
+            prompt=config.prompt,
+            system=config.system,
+            temperature=config.temperature,
+            max_tokens=config.max_tokens,
+        )
+    if isinstance(config, HttpTargetConfig):
+        return HttpTarget(
+            config.url,
+            body=config.body,
+            response_path=config.response_path,
+            method=config.method,
+            headers=config.headers,
+            max_connections=settings.concurrency,
+        )
+    return RecordedTarget(None)
+
+
+def read_rubric(path: Path | None) -> str:
+    if path is None:
+        raise ConfigError("an LLM judge needs a rubric: set `rubric:` to a Markdown file")
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"rubric file {str(path)!r} not found") from None
+
+
+def build_llm_judge(
+    config: JudgeScorerConfig, settings: EngineSettings, cache: ResponseCache | None
+) -> Scorer:
+    from evalgauge.scorers.judge import LLMJudge
+
+    if config.model is None:
+        raise ConfigError(
+            f"scorers.{config.name}.model: an {config.judge} judge needs a model name"
+        )
+    model = chat_model(
+        config.judge,
+        config.model,
+        base_url=config.base_url,
+        api_key_env=config.api_key_env,
+        settings=settings,
+        cache=cache,
+    )
+    return LLMJudge(model, read_rubric(config.rubric), name=config.name, timeout=settings.timeout_s)
+
+
+def build_text_scorers(configs: list[ScorerConfig]) -> list[Scorer]:
+    from evalgauge.scorers._text import Contains, ExactMatch
+
+    scorers: list[Scorer] = []
+    for config in configs:
+        if config.kind == "exact_match":
+            scorers.append(ExactMatch(name=config.name or "exact_match", normalize=config.normalize))
+        elif config.kind == "contains":
+            scorers.append(Contains(name=config.name or "contains"))
+    return scorers

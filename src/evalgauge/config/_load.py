@@ -1,0 +1,64 @@
+"""Read `evalgauge.yaml` and turn validation errors into messages that name the key."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from evalgauge.config._model import SuiteConfig
+from evalgauge.errors import ConfigError
+
+
+def parse_config(data: Any, *, source: str = "configuration", base: Path | None = None) -> SuiteConfig:
+    """Validate a config mapping; relative paths are resolved against `base`."""
+    if not isinstance(data, dict):
+        raise ConfigError(f"{source}: expected a mapping at the top level, got {type(data).__name__}")
+    try:
+        config = SuiteConfig.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(format_validation_error(exc, source)) from None
+    return _resolve_paths(config, base) if base is not None else config
+
+
+def load_config(path: Path) -> SuiteConfig:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"config file {str(path)!r} not found; run `evalgauge quickstart` for an example") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: invalid YAML: {exc}") from None
+    return parse_config(data, source=str(path), base=path.parent)
+
+
+def format_validation_error(exc: ValidationError, source: str) -> str:
+    problems = []
+    for error in exc.errors()[:10]:
+        key = ".".join(str(part) for part in error["loc"]) or "(top level)"
+        message = error["msg"]
+        if error["type"] == "extra_forbidden":
+            message = "unknown key; check the spelling against the documented keys"
+        problems.append(f"{key}: {message}")
+    more = "" if len(exc.errors()) <= 10 else f" (and {len(exc.errors()) - 10} more)"
+    return f"{source}: invalid configuration: " + "; ".join(problems) + more
+
+
+def _resolve_paths(config: SuiteConfig, base: Path) -> SuiteConfig:
+    def resolve(path: Path | None) -> Path | None:
+        if path is None or path.is_absolute():
+            return path
+        return base / path
+
+    dataset = config.dataset.model_copy(update={"path": resolve(config.dataset.path)})
+    scorers = [
+        s.model_copy(update={"rubric": resolve(s.rubric), "train": resolve(s.train)})
+        if s.kind == "judge"
+        else s
+        for s in config.scorers
+    ]
+    align = config.align.model_copy(update={"unlabeled": resolve(config.align.unlabeled)})
+    return config.model_copy(update={"dataset": dataset, "scorers": scorers, "align": align})

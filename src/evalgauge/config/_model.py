@@ -1,0 +1,119 @@
+"""The suite configuration (`evalgauge.yaml`), validated by pydantic."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from evalgauge.engine import EngineSettings
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _as_list(value: Any) -> Any:
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    return value
+
+
+class DatasetConfig(_Strict):
+    """Where the cases are and how their fields map onto a case."""
+
+    path: Path
+    input: list[str] = Field(default_factory=list)
+    """Fields the target and the judge see; empty means every unmapped field."""
+    output: str | None = None
+    label: str | None = None
+    pass_value: list[str] = Field(default_factory=list)
+    fail_value: list[str] = Field(default_factory=list)
+    id: str | None = None
+    expected: str | None = None
+    format: Literal["jsonl", "json", "csv", "tsv"] | None = None
+
+    _split_input = field_validator("input", "pass_value", "fail_value", mode="before")(_as_list)
+
+
+class RecordedTargetConfig(_Strict):
+    kind: Literal["recorded"] = "recorded"
+
+
+class PythonTargetConfig(_Strict):
+    kind: Literal["python"]
+    callable: str
+    """`module:function`, sync or async."""
+
+
+class ChatTargetConfig(_Strict):
+    kind: Literal["openai", "anthropic"]
+    model: str
+    base_url: str | None = None
+    api_key_env: str | None = None
+    """Environment variable holding the key; defaults to OPENAI_API_KEY or ANTHROPIC_API_KEY."""
+    prompt: str = "{input}"
+    system: str | None = None
+    temperature: float = 0.0
+    max_tokens: int | None = Field(None, ge=1)
+
+
+class HttpTargetConfig(_Strict):
+    kind: Literal["http"]
+    url: str
+    method: Literal["POST", "PUT", "GET"] = "POST"
+    body: Any = None
+    """JSON body template; a string that is exactly `{field}` takes the raw field value."""
+    response_path: str = ""
+    """Dotted path to the output in the JSON reply; empty means the whole body as text."""
+    headers: dict[str, str] = Field(default_factory=dict)
+
+
+TargetConfig = Annotated[
+    RecordedTargetConfig | PythonTargetConfig | ChatTargetConfig | HttpTargetConfig,
+    Field(discriminator="kind"),
+]
+
+
+class JudgeScorerConfig(_Strict):
+    kind: Literal["judge"]
+    name: str = "judge"
+    judge: Literal["offline", "openai", "anthropic"] = "offline"
+    rubric: Path | None = None
+    """Rubric file for LLM judges."""
+    model: str | None = None
+    base_url: str | None = None
+    api_key_env: str | None = None
+    train: Path | None = None
+    """Labeled cases the offline judge is trained on; defaults to the dataset's labeled rows."""
+
+
+class TextScorerConfig(_Strict):
+    kind: Literal["exact_match", "contains"]
+    name: str | None = None
+    normalize: bool = False
+
+
+ScorerConfig = Annotated[JudgeScorerConfig | TextScorerConfig, Field(discriminator="kind")]
+
+
+class AlignConfig(_Strict):
+    seed: int = 0
+    split: tuple[float, float, float] = (0.5, 0.2, 0.3)
+    """Train, dev and test fractions of the labeled cases."""
+    iterations: int = Field(20_000, ge=100)
+    confidence: float = Field(0.95, gt=0, lt=1)
+    unlabeled: Path | None = None
+    """Unlabeled cases whose pass rate is corrected; defaults to the dataset's unlabeled rows."""
+
+
+class SuiteConfig(_Strict):
+    """One suite: a dataset, a target, scorers and engine settings."""
+
+    name: str = "eval"
+    dataset: DatasetConfig
+    target: TargetConfig = Field(default_factory=RecordedTargetConfig)
+    scorers: list[ScorerConfig] = Field(default_factory=list)
+    engine: EngineSettings = Field(default_factory=EngineSettings)
+    align: AlignConfig = Field(default_factory=AlignConfig)

@@ -1,0 +1,90 @@
+"""Render a scorecard as a rich table or as Markdown."""
+
+from __future__ import annotations
+
+from rich.console import Console, Group
+from rich.table import Table
+from rich.text import Text
+
+from evalgauge.reports._format import fmt_interval, fmt_ms, fmt_rate
+from evalgauge.scorecard import Scorecard
+
+
+def scorecard_table(card: Scorecard) -> Group:
+    run = card.run
+    header = Text.assemble(
+        ("run ", "bold"),
+        run.run_id,
+        f"  {run.name}  status={run.status}",
+        f" ({run.stop_reason})" if run.stop_reason else "",
+        f"\ndataset {run.dataset_version[:19]}  target {run.target}",
+        f"  cases {card.cases}/{run.n_cases}  target errors {card.target_errors}",
+    )
+    table = Table(show_edge=False, pad_edge=False)
+    level = f"{card.confidence:.0%} CI"
+    for column in ("metric", "mean", level, "scored", "errored", "judge"):
+        table.add_column(column, justify="left" if column in ("metric", "judge") else "right")
+    for m in card.metrics:
+        judge = m.judge_model or ""
+        if m.prompt_hash:
+            judge += f" #{m.prompt_hash[:8]}"
+        table.add_row(
+            m.name,
+            fmt_rate(m.mean),
+            fmt_interval(m.ci_low, m.ci_high),
+            str(m.scored),
+            str(m.errored),
+            judge,
+        )
+    lat = card.latency_ms
+    footer = Text(
+        f"latency ms p50 {fmt_ms(lat.get('p50'))}  p95 {fmt_ms(lat.get('p95'))}  "
+        f"p99 {fmt_ms(lat.get('p99'))}  cached {card.cached}  tokens in {card.input_tokens:,} "
+        f"out {card.output_tokens:,}"
+    )
+    parts: list[Text | Table] = [header, table, footer]
+    if card.error_types:
+        errors = ", ".join(f"{name} {count}" for name, count in card.error_types.items())
+        parts.append(Text(f"errors: {errors}", style="yellow"))
+    return Group(*parts)
+
+
+def print_scorecard(card: Scorecard, console: Console) -> None:
+    console.print(scorecard_table(card))
+
+
+def scorecard_markdown(card: Scorecard) -> str:
+    run = card.run
+    level = f"{card.confidence:.0%} CI"
+    lines = [
+        f"### evalgauge run `{run.run_id}` ({run.name})",
+        "",
+        f"Status **{run.status}**"
+        + (f" ({run.stop_reason})" if run.stop_reason else "")
+        + f", {card.cases}/{run.n_cases} cases, {card.target_errors} target errors. "
+        f"Dataset `{run.dataset_version[:19]}`, target `{run.target}`"
+        + (f", commit `{run.git_commit[:10]}`" if run.git_commit else "")
+        + ".",
+        "",
+        f"| metric | mean | {level} | scored | errored | judge |",
+        "|---|---:|---:|---:|---:|---|",
+    ]
+    for m in card.metrics:
+        judge = f"`{m.judge_model}`" if m.judge_model else ""
+        lines.append(
+            f"| {m.name} | {fmt_rate(m.mean)} | {fmt_interval(m.ci_low, m.ci_high)} | "
+            f"{m.scored} | {m.errored} | {judge} |"
+        )
+    lat = card.latency_ms
+    lines += [
+        "",
+        f"Latency p50 {fmt_ms(lat.get('p50'))} ms, p95 {fmt_ms(lat.get('p95'))} ms, "
+        f"p99 {fmt_ms(lat.get('p99'))} ms; {card.cached} cached; tokens in "
+        f"{card.input_tokens:,}, out {card.output_tokens:,}.",
+    ]
+    if card.error_types:
+        lines.append("")
+        lines.append(
+            "Errors: " + ", ".join(f"`{name}` {count}" for name, count in card.error_types.items())
+        )
+    return "\n".join(lines) + "\n"

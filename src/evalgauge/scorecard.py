@@ -1,0 +1,200 @@
+"""The scorecard: a run's aggregate, computed in SQL from the stored results."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+from sqlalchemy import Float, case, cast, func, select
+
+from evalgauge.errors import UsageError
+from evalgauge.stats import percentiles, wilson_interval
+from evalgauge.store import RunRecord, Store
+from evalgauge.store._schema import case_results, run_scorers, scores
+
+
+@dataclass(frozen=True)
+class MetricSummary:
+    """One scorer's aggregate: the mean (the pass rate for binary scorers) with its CI.
+
+    `errored` counts every stored case this scorer did not score: scorer errors plus cases
+    whose target failed.
+    """
+
+    name: str
+    kind: str
+    scored: int
+    errored: int
+    mean: float | None
+    ci_low: float | None
+    ci_high: float | None
+    ci_method: str
+    judge_model: str | None = None
+    prompt_hash: str | None = None
+
+
+@dataclass(frozen=True)
+class Scorecard:
+    run: RunRecord
+    cases: int
+    """Cases with a stored result (a partial run has fewer than `run.n_cases`)."""
+    target_errors: int
+    metrics: list[MetricSummary]
+    latency_ms: dict[str, float | None]
+    cached: int
+    input_tokens: int
+    output_tokens: int
+    error_types: dict[str, int] = field(default_factory=dict)
+    confidence: float = 0.95
+
+    def to_dict(self) -> dict[str, Any]:
+        run = self.run
+        return {
+            "run": {
+                "run_id": run.run_id,
+                "name": run.name,
+                "status": run.status,
+                "stop_reason": run.stop_reason,
+                "created_at": run.created_at.isoformat(),
+                "finished_at": run.finished_at.isoformat() if run.finished_at else None,
+                "dataset_path": run.dataset_path,
+                "dataset_version": run.dataset_version,
+                "n_cases": run.n_cases,
+                "config_hash": run.config_hash,
+                "prompt_hash": run.prompt_hash,
+                "target": run.target,
+                "model": run.model,
+                "git_commit": run.git_commit,
+                "evalgauge_version": run.evalgauge_version,
+            },
+            "cases": self.cases,
+            "target_errors": self.target_errors,
+            "confidence": self.confidence,
+            "metrics": [asdict(m) for m in self.metrics],
+            "latency_ms": self.latency_ms,
+            "cached": self.cached,
+            "tokens": {"input": self.input_tokens, "output": self.output_tokens},
+            "error_types": self.error_types,
+        }
+
+
+def build_scorecard(store: Store, run_id: str, *, confidence: float = 0.95) -> Scorecard:
+    """Aggregate a stored run; works on partial and resumed runs alike."""
+    run = store.get_run(run_id)
+    if run is None:
+        raise UsageError(f"run {run_id!r} not found in the store; list runs with `evalgauge runs`")
+    with store.engine.connect() as conn:
+        totals = conn.execute(
+            select(
+                func.count(),
+                func.count(case_results.c.error_type),
+                func.coalesce(func.sum(case((case_results.c.cached, 1), else_=0)), 0),
+                func.coalesce(func.sum(case_results.c.input_tokens), 0),
+                func.coalesce(func.sum(case_results.c.output_tokens), 0),
+            ).where(case_results.c.run_id == run_id)
+        ).one()
+        n_cases, target_errors, cached, input_tokens, output_tokens = (int(v) for v in totals)
+        latencies = np.fromiter(
+            conn.execute(
+                select(case_results.c.latency_ms).where(
+                    case_results.c.run_id == run_id, case_results.c.latency_ms.is_not(None)
+                )
+            ).scalars(),
+            dtype=float,
+        )
+        error_types = _error_types(conn, run_id)
+        metrics = _metric_rows(conn, run_id, n_cases, confidence)
+    return Scorecard(
+        run=run,
+        cases=n_cases,
+        target_errors=target_errors,
+        metrics=metrics,
+        latency_ms=percentiles(latencies, (50, 95, 99)),
+        cached=cached,
+        input_tokens=input_tokens,
+        output_tokens=output_tokens,
+        error_types=error_types,
+        confidence=confidence,
+    )
+
+
+def _error_types(conn: Any, run_id: str) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    target_query = (
+        select(case_results.c.error_type, func.count())
+        .where(case_results.c.run_id == run_id, case_results.c.error_type.is_not(None))
+        .group_by(case_results.c.error_type)
+    )
+    score_query = (
+        select(scores.c.error_type, func.count())
+        .where(scores.c.run_id == run_id, scores.c.error_type.is_not(None))
+        .group_by(scores.c.error_type)
+    )
+    for query in (target_query, score_query):
+        for error_type, count in conn.execute(query):
+            counts[error_type] = counts.get(error_type, 0) + int(count)
+    return dict(sorted(counts.items(), key=lambda item: -item[1]))
+
+
+def _metric_rows(conn: Any, run_id: str, n_cases: int, confidence: float) -> list[MetricSummary]:
+    value = cast(scores.c.value, Float)
+    query = (
+        select(
+            run_scorers.c.name,
+            run_scorers.c.judge_model,
+            run_scorers.c.prompt_hash,
+            func.count(scores.c.value),
+            func.sum(value),
+            func.sum(value * value),
+            func.count(scores.c.passed),
+        )
+        .select_from(run_scorers.outerjoin(scores, scores.c.scorer_id == run_scorers.c.scorer_id))
+        .where(run_scorers.c.run_id == run_id)
+        .group_by(
+            run_scorers.c.scorer_id,
+            run_scorers.c.name,
+            run_scorers.c.judge_model,
+            run_scorers.c.prompt_hash,
+        )
+        .order_by(run_scorers.c.scorer_id)
+    )
+    metrics = []
+    for name, judge_model, prompt_hash, scored, total, squares, n_binary in conn.execute(query):
+        scored = int(scored)
+        binary = scored > 0 and int(n_binary) == scored
+        mean, low, high, method = _interval(scored, total, squares, binary, confidence)
+        metrics.append(
+            MetricSummary(
+                name=name,
+                kind="binary" if binary else "numeric",
+                scored=scored,
+                errored=n_cases - scored,
+                mean=mean,
+                ci_low=low,
+                ci_high=high,
+                ci_method=method,
+                judge_model=judge_model,
+                prompt_hash=prompt_hash,
+            )
+        )
+    return metrics
+
+
+def _interval(
+    scored: int, total: Any, squares: Any, binary: bool, confidence: float
+) -> tuple[float | None, float | None, float | None, str]:
+    if scored == 0:
+        return None, None, None, "none"
+    mean = float(total) / scored
+    if binary:
+        low, high = wilson_interval(round(float(total)), scored, confidence)
+        return mean, low, high, "wilson"
+    from scipy.stats import t
+
+    variance = max(0.0, (float(squares) - scored * mean * mean) / max(1, scored - 1))
+    if scored < 2:
+        return mean, None, None, "none"
+    half = float(t.ppf(0.5 + confidence / 2, scored - 1)) * math.sqrt(variance / scored)
+    return mean, mean - half, mean + half, "student-t"

@@ -1,0 +1,108 @@
+"""Run one suite from its configuration: validate, build, execute, aggregate."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from evalgauge.config import JudgeScorerConfig, SuiteConfig
+from evalgauge.config._build import (
+    build_llm_judge,
+    build_target,
+    build_text_scorers,
+    field_mapping,
+    open_cache,
+)
+from evalgauge.engine import ResponseCache, RunPlan, RunSummary, execute_run
+from evalgauge.errors import AlignmentError
+from evalgauge.scorecard import Scorecard, build_scorecard
+from evalgauge.scorers._base import Scorer
+from evalgauge.store import Store
+
+
+def _offline_judge(config: SuiteConfig, judge_config: JudgeScorerConfig) -> Scorer:
+    """Train the offline judge on the train and dev splits of the labeled cases."""
+    from evalgauge.datasets import iter_cases
+    from evalgauge.models.offline_judge import OfflineJudge, OfflineJudgeScorer
+    from evalgauge.stats import stratified_split
+
+    mapping = field_mapping(config.dataset)
+    source = judge_config.train or config.dataset.path
+    labeled = [c for c in iter_cases(source, mapping) if c.label is not None]
+    if len(labeled) < 10:
+        raise AlignmentError(
+            f"the offline judge trains on labeled cases, but {source} has {len(labeled)}; "
+            "label at least 10 (about 50 is a good start) or set `train:` to a labeled file"
+        )
+    labels = np.array([bool(c.label) for c in labeled])
+    split = stratified_split(labels, fractions=config.align.split, seed=config.align.seed)
+    judge = OfflineJudge(seed=config.align.seed).fit(
+        [labeled[i] for i in split.train], [labeled[i] for i in split.dev]
+    )
+    return OfflineJudgeScorer(judge, name=judge_config.name)
+
+
+def build_scorers(config: SuiteConfig, cache: ResponseCache | None) -> list[Scorer]:
+    scorers: list[Scorer] = []
+    for entry in config.scorers:
+        if isinstance(entry, JudgeScorerConfig):
+            if entry.judge == "offline":
+                scorers.append(_offline_judge(config, entry))
+            else:
+                scorers.append(build_llm_judge(entry, config.engine, cache))
+        else:
+            scorers.extend(build_text_scorers([entry]))
+    return scorers
+
+
+async def run_suite(
+    config: SuiteConfig,
+    store: Store,
+    *,
+    resume: str | None = None,
+    progress: bool = True,
+    on_start: Callable[[str], None] | None = None,
+) -> tuple[RunSummary, Scorecard]:
+    """Validate the dataset, check the target is ready, run every case and aggregate.
+
+    Everything that can fail on user input fails before the first case runs.
+    """
+    from evalgauge.datasets import iter_cases, scan_dataset
+
+    mapping = field_mapping(config.dataset)
+    path, fmt = config.dataset.path, config.dataset.format
+    info = scan_dataset(path, mapping, format=fmt)
+    cache = open_cache(config.engine)
+    target = build_target(config.target, config.engine, cache)
+    scorers = build_scorers(config, cache)
+    try:
+        await target.check_ready()
+        for scorer in scorers:
+            model = getattr(scorer, "model", None)
+            if model is not None:
+                await model.check_ready()
+
+        plan = RunPlan(
+            name=config.name,
+            cases=lambda: iter_cases(path, mapping, format=fmt),
+            n_cases=info.n_cases,
+            dataset_version=info.version,
+            target=target,
+            scorers=scorers,
+            settings=config.engine,
+            config=config.model_dump(mode="json"),
+            dataset_path=str(path),
+        )
+        summary = await execute_run(
+            plan, store, resume=resume, progress=progress, on_start=on_start
+        )
+    finally:
+        await target.aclose()
+        for scorer in scorers:
+            model = getattr(scorer, "model", None)
+            if model is not None and model is not getattr(target, "model", None):
+                await model.aclose()
+        if cache is not None:
+            cache.close()
+    return summary, build_scorecard(store, summary.run_id)

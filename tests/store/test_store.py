@@ -1,0 +1,144 @@
+"""The results store on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import text
+
+from evalgauge.errors import UsageError
+from evalgauge.store import (
+    HEAD_REVISION,
+    CaseResult,
+    RunRecord,
+    ScorerRecord,
+    ScoreResult,
+    Store,
+    current_revision,
+)
+from evalgauge.store._schema import metadata
+
+
+def _run(run_id: str) -> RunRecord:
+    return RunRecord(
+        run_id=run_id,
+        name="suite",
+        status="running",
+        created_at=datetime.now(UTC),
+        dataset_version="sha256:abc",
+        n_cases=3,
+        config_hash="sha256:def",
+        target="recorded",
+        evalgauge_version="0.1.0",
+        config={"k": [1, 2]},
+        git_commit="0" * 40,
+        prompt_hash="1234",
+        model="m",
+    )
+
+
+def _results(n: int, scorer: str = "exact") -> list[CaseResult]:
+    return [
+        CaseResult(
+            case_id=f"c{i}",
+            inputs={"input": f"case {i}", "nested": {"n": i}},
+            label=i % 2 == 0,
+            output=f"CASE {i}",
+            latency_ms=float(i),
+            scores=[ScoreResult(scorer, 1.0, True, "ok")],
+        )
+        for i in range(n)
+    ]
+
+
+def test_open_applies_migrations(store_url: str) -> None:
+    store = Store.open(store_url)
+    assert current_revision(store.engine) == HEAD_REVISION
+    store.close()
+
+
+def test_migrations_match_schema(store_url: str) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    store = Store.open(store_url)
+    with store.engine.connect() as conn:
+        context = MigrationContext.configure(conn)
+        diff = compare_metadata(context, metadata)
+    store.close()
+    assert diff == []
+
+
+def test_run_round_trip(store_url: str) -> None:
+    store = Store.open(store_url)
+    run_id = f"r-{datetime.now(UTC).timestamp()}"
+    store.create_run(_run(run_id), [ScorerRecord("exact", "judge-m", "ph", {"a": "b"})])
+    record = store.get_run(run_id)
+    store.close()
+    assert record is not None
+    assert record.config == {"k": [1, 2]}
+    assert record.git_commit == "0" * 40
+    assert record.created_at.tzinfo is not None
+
+
+def test_results_written_once(store_url: str) -> None:
+    store = Store.open(store_url)
+    run_id = f"r-{datetime.now(UTC).timestamp()}"
+    store.create_run(_run(run_id), [ScorerRecord("exact")])
+    ids = store.scorers(run_id)
+    store.write_results(run_id, _results(50), ids)
+    store.write_results(run_id, _results(60), ids)  # the first 50 again, then 10 new
+    rows = list(store.iter_case_results(run_id))
+    with store.engine.connect() as conn:
+        n_scores = conn.execute(
+            text("SELECT count(*) FROM scores WHERE run_id = :r"), {"r": run_id}
+        ).scalar()
+    store.close()
+    assert len(rows) == 60
+    assert n_scores == 60
+    assert rows[3]["inputs"] == {"input": "case 3", "nested": {"n": 3}}
+    assert rows[3]["scores"]["exact"]["passed"] is True
+    assert rows[3]["label"] is False
+
+
+def test_failed_batch_leaves_nothing(store_url: str) -> None:
+    from sqlalchemy.exc import IntegrityError
+
+    store = Store.open(store_url)
+    run_id = f"r-{datetime.now(UTC).timestamp()}"
+    store.create_run(_run(run_id), [ScorerRecord("exact")])
+    ids = store.scorers(run_id)
+    batch = _results(5)
+    batch[4].case_id = None  # type: ignore[assignment]
+    with pytest.raises(IntegrityError):
+        store.write_results(run_id, batch, ids)
+    count = store.count_case_results(run_id)
+    store.close()
+    assert count == 0
+
+
+def test_finished_case_ids(store_url: str) -> None:
+    store = Store.open(store_url)
+    run_id = f"r-{datetime.now(UTC).timestamp()}"
+    store.create_run(_run(run_id), [ScorerRecord("exact")])
+    store.write_results(run_id, _results(7), store.scorers(run_id))
+    finished = store.finished_case_ids(run_id)
+    store.close()
+    assert finished == {f"c{i}" for i in range(7)}
+
+
+def test_invalid_url_message() -> None:
+    with pytest.raises(UsageError, match="invalid database URL"):
+        Store.open("nosuchdb://x")
+
+
+def test_unreachable_postgres_message() -> None:
+    with pytest.raises(UsageError, match="cannot open the results store"):
+        Store.open("postgresql://postgres:secret@127.0.0.1:1/none?connect_timeout=2")
+
+
+def test_password_redacted_in_message() -> None:
+    with pytest.raises(UsageError) as info:
+        Store.open("postgresql://postgres:secret@127.0.0.1:1/none?connect_timeout=2")
+    assert "secret" not in str(info.value)
