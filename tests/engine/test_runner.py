@@ -12,8 +12,14 @@ from pathlib import Path
 import pytest
 
 from evalgauge.cases import Case
-from evalgauge.engine import CachePolicy, EngineSettings, ResilientModel, ResponseCache
-from evalgauge.engine import RunPlan, execute_run
+from evalgauge.engine import (
+    CachePolicy,
+    EngineSettings,
+    ResilientModel,
+    ResponseCache,
+    RunPlan,
+    execute_run,
+)
 from evalgauge.models import OpenAICompatibleModel
 from evalgauge.scorecard import build_scorecard
 from evalgauge.scorers._text import ExactMatch
@@ -79,15 +85,23 @@ def test_target_errors_recorded(store: Store) -> None:
     assert card.error_types == {"target_error": 3}
 
 
-def _chat_target(server: FakeLLMServer, settings: EngineSettings, cache: ResponseCache | None = None) -> ChatTarget:
+def _chat_target(
+    server: FakeLLMServer, settings: EngineSettings, cache: ResponseCache | None = None
+) -> ChatTarget:
     os.environ["EVALGAUGE_TEST_KEY"] = "test-key"
-    inner = OpenAICompatibleModel("fake-model", base_url=server.base_url, api_key_env="EVALGAUGE_TEST_KEY")
+    inner = OpenAICompatibleModel(
+        "fake-model", base_url=server.base_url, api_key_env="EVALGAUGE_TEST_KEY"
+    )
     return ChatTarget(ResilientModel(inner, settings, cache=cache), prompt="{input}")
 
 
 def _run_chat(store: Store, server: FakeLLMServer, cases: list[Case], **settings: object) -> object:
     engine_settings = EngineSettings(**(FAST | settings))  # type: ignore[arg-type]
-    cache = ResponseCache(Path(str(settings.get("cache_path", "/nonexistent")))) if "cache_path" in settings else None
+    cache = (
+        ResponseCache(Path(str(settings.get("cache_path", "/nonexistent"))))
+        if "cache_path" in settings
+        else None
+    )
 
     async def go() -> object:
         target = _chat_target(server, engine_settings, cache)
@@ -168,8 +182,12 @@ def test_cache_replay_keeps_latency(store: Store, tmp_path: Path) -> None:
         return Reply(last_user_text(body).upper(), delay_s=0.05)
 
     with FakeLLMServer(script) as server:
-        first = _run_chat(store, server, _cases(5), cache=CachePolicy.READ_WRITE, cache_path=cache_path)
-        replay = _run_chat(store, server, _cases(5), cache=CachePolicy.REPLAY, cache_path=cache_path)
+        first = _run_chat(
+            store, server, _cases(5), cache=CachePolicy.READ_WRITE, cache_path=cache_path
+        )
+        replay = _run_chat(
+            store, server, _cases(5), cache=CachePolicy.REPLAY, cache_path=cache_path
+        )
         requests = server.request_count
     recorded = {r["case_id"]: r for r in store.iter_case_results(first.run_id)}  # type: ignore[attr-defined]
     replayed = {r["case_id"]: r for r in store.iter_case_results(replay.run_id)}  # type: ignore[attr-defined]
@@ -181,7 +199,9 @@ def test_cache_replay_keeps_latency(store: Store, tmp_path: Path) -> None:
 
 def test_replay_miss_is_case_error(store: Store, tmp_path: Path) -> None:
     with FakeLLMServer(echo_script) as server:
-        summary = _run_chat(store, server, _cases(3), cache=CachePolicy.REPLAY, cache_path=tmp_path / "empty.sqlite")
+        summary = _run_chat(
+            store, server, _cases(3), cache=CachePolicy.REPLAY, cache_path=tmp_path / "empty.sqlite"
+        )
         requests = server.request_count
     card = build_scorecard(store, summary.run_id)  # type: ignore[attr-defined]
     assert requests == 0
@@ -219,7 +239,9 @@ def test_resume_rejects_changed_dataset(store: Store) -> None:
     from evalgauge.errors import UsageError
 
     first = asyncio.run(execute_run(_plan(_cases(3), RecordedTarget()), store, progress=False))
-    changed = RunPlan(**{**_plan(_cases(3), RecordedTarget()).__dict__, "dataset_version": "sha256:other"})
+    changed = RunPlan(
+        **{**_plan(_cases(3), RecordedTarget()).__dict__, "dataset_version": "sha256:other"}
+    )
     with pytest.raises(UsageError, match="dataset version"):
         asyncio.run(execute_run(changed, store, resume=first.run_id, progress=False))
 
@@ -228,4 +250,6 @@ def test_resume_unknown_run(store: Store) -> None:
     from evalgauge.errors import UsageError
 
     with pytest.raises(UsageError, match="not found"):
-        asyncio.run(execute_run(_plan(_cases(3), RecordedTarget()), store, resume="nope", progress=False))
+        asyncio.run(
+            execute_run(_plan(_cases(3), RecordedTarget()), store, resume="nope", progress=False)
+        )

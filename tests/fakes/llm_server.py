@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import logging
 import socket
 import threading
 import time
@@ -30,6 +31,8 @@ from typing import Any
 
 import orjson
 import uvicorn
+
+logger = logging.getLogger(__name__)
 
 Script = Callable[[dict[str, Any], int], "Reply"]
 
@@ -200,7 +203,7 @@ class FakeLLMServer:
       case) of every chat request, in arrival order.
     - `request_count`, `in_flight` and `max_in_flight`: HTTP requests on every route.
     - `paths`: a Counter of "METHOD /path" for every request.
-    - `script_errors`: exceptions raised by the script, each answered with HTTP 500.
+    - `script_errors`: exceptions raised by the script. Each is sent back as HTTP 500.
     """
 
     def __init__(self, script: Script = echo_script) -> None:
@@ -251,13 +254,7 @@ class FakeLLMServer:
         self._attempts.clear()
 
     def __enter__(self) -> FakeLLMServer:
-        # proto=IPPROTO_TCP matters: asyncio sets TCP_NODELAY only on sockets whose proto
-        # is IPPROTO_TCP, and socket.create_server leaves it 0. Without TCP_NODELAY each
-        # keep-alive request waits about 40 ms on Nagle's algorithm and delayed ACKs.
-        listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        listener.bind(("127.0.0.1", 0))
-        listener.listen(_BACKLOG)
+        listener = _bind_listener()
         self._port = listener.getsockname()[1]
         config = uvicorn.Config(
             self._app,
@@ -271,12 +268,14 @@ class FakeLLMServer:
         )
         server = uvicorn.Server(config)
         self._server = server
+
         self._thread = threading.Thread(
             target=lambda: asyncio.run(server.serve(sockets=[listener])),
             name=f"fake-llm-server-{self._port}",
             daemon=True,
         )
         self._thread.start()
+
         deadline = time.monotonic() + _STARTUP_TIMEOUT_S
         while not server.started:
             if not self._thread.is_alive() or time.monotonic() > deadline:
@@ -342,6 +341,7 @@ class FakeLLMServer:
         try:
             reply = self.script(body, self._attempts[key])
         except Exception as exc:
+            logger.warning("fake LLM server script raised on %s %s: %r", method, path, exc)
             self.script_errors.append(exc)
             error = {"error": {"message": f"script raised {exc!r}", "type": "script_error"}}
             await _send(send, 500, orjson.dumps(error))
@@ -357,6 +357,18 @@ class FakeLLMServer:
         else:
             payload = orjson.dumps(_openai_body(body, reply, self.request_count))
         await _send(send, reply.status, payload, reply.headers)
+
+
+def _bind_listener() -> socket.socket:
+    """Open a listening TCP socket on an ephemeral port of 127.0.0.1."""
+    # proto=IPPROTO_TCP matters: asyncio sets TCP_NODELAY only on sockets whose proto is
+    # IPPROTO_TCP, and socket.create_server leaves it 0. Without TCP_NODELAY, Nagle's
+    # algorithm and delayed ACKs added about 40 ms to each keep-alive request on Linux.
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(_BACKLOG)
+    return listener
 
 
 async def _read_body(receive: _Receive) -> bytes:

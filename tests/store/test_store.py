@@ -12,8 +12,8 @@ from evalgauge.store import (
     HEAD_REVISION,
     CaseResult,
     RunRecord,
-    ScorerRecord,
     ScoreResult,
+    ScorerRecord,
     Store,
     current_revision,
 )

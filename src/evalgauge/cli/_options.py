@@ -10,7 +10,8 @@ import typer
 from evalgauge.errors import UsageError
 
 Data = Annotated[
-    Path | None, typer.Argument(help="Dataset file (.jsonl, .json, .csv, .tsv).", show_default=False)
+    Path | None,
+    typer.Argument(help="Dataset file (.jsonl, .json, .csv, .tsv).", show_default=False),
 ]
 ConfigPath = Annotated[
     Path | None, typer.Option("--config", "-c", help="Suite configuration (evalgauge.yaml).")
@@ -21,12 +22,8 @@ Input = Annotated[
 ]
 Output = Annotated[str | None, typer.Option(help="Field holding the recorded output.")]
 Label = Annotated[str | None, typer.Option(help="Field holding the human label.")]
-PassValue = Annotated[
-    list[str] | None, typer.Option(help="Label value meaning pass (repeatable).")
-]
-FailValue = Annotated[
-    list[str] | None, typer.Option(help="Label value meaning fail (repeatable).")
-]
+PassValue = Annotated[list[str] | None, typer.Option(help="Label value meaning pass (repeatable).")]
+FailValue = Annotated[list[str] | None, typer.Option(help="Label value meaning fail (repeatable).")]
 IdField = Annotated[str | None, typer.Option(help="Field holding the case id; default: hash.")]
 Expected = Annotated[str | None, typer.Option(help="Field holding the expected output.")]
 Judge = Annotated[
@@ -37,9 +34,7 @@ Rubric = Annotated[Path | None, typer.Option(help="Rubric file of an LLM judge."
 BaseUrl = Annotated[
     str | None, typer.Option(help="Base URL of an OpenAI-compatible or Anthropic API.")
 ]
-ApiKeyEnv = Annotated[
-    str | None, typer.Option(help="Environment variable holding the API key.")
-]
+ApiKeyEnv = Annotated[str | None, typer.Option(help="Environment variable holding the API key.")]
 Concurrency = Annotated[int | None, typer.Option(help="Cases in flight at once.")]
 Rpm = Annotated[float | None, typer.Option("--rpm", help="Requests per minute limit.")]
 Tpm = Annotated[float | None, typer.Option("--tpm", help="Tokens per minute limit.")]
@@ -81,8 +76,15 @@ def base_config(config_path: Path | None, data: Path | None) -> tuple[dict[str, 
 
 def apply_dataset_flags(raw: dict[str, Any], **flags: Any) -> None:
     dataset = raw.setdefault("dataset", {})
-    names = {"input": "input", "output": "output", "label": "label", "id_field": "id",
-             "expected": "expected", "pass_value": "pass_value", "fail_value": "fail_value"}
+    names = {
+        "input": "input",
+        "output": "output",
+        "label": "label",
+        "id_field": "id",
+        "expected": "expected",
+        "pass_value": "pass_value",
+        "fail_value": "fail_value",
+    }
     for flag, key in names.items():
         value = flags.get(flag)
         if value not in (None, []):
@@ -91,9 +93,15 @@ def apply_dataset_flags(raw: dict[str, Any], **flags: Any) -> None:
 
 def apply_engine_flags(raw: dict[str, Any], **flags: Any) -> None:
     engine = raw.setdefault("engine", {})
-    names = {"concurrency": "concurrency", "rpm": "requests_per_minute",
-             "tpm": "tokens_per_minute", "timeout": "timeout_s", "retries": "max_retries",
-             "cache": "cache", "cache_path": "cache_path"}
+    names = {
+        "concurrency": "concurrency",
+        "rpm": "requests_per_minute",
+        "tpm": "tokens_per_minute",
+        "timeout": "timeout_s",
+        "retries": "max_retries",
+        "cache": "cache",
+        "cache_path": "cache_path",
+    }
     for flag, key in names.items():
         value = flags.get(flag)
         if value is not None:
@@ -117,7 +125,9 @@ def apply_judge_flags(
         scorers.append(entry)
     if judge is not None:
         provider, _, model = judge.partition(":")
-        if provider not in ("offline", "openai", "anthropic") or (provider != "offline" and not model):
+        if provider not in ("offline", "openai", "anthropic") or (
+            provider != "offline" and not model
+        ):
             raise UsageError(
                 f"invalid --judge {judge!r}; use offline, openai:MODEL or anthropic:MODEL"
             )

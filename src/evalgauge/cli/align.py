@@ -49,10 +49,25 @@ def align_command(
     from evalgauge.config import parse_config
 
     raw, root = o.base_config(config, data)
-    o.apply_dataset_flags(raw, input=input, output=output, label=label, pass_value=pass_value,
-                          fail_value=fail_value, id_field=id_field)
-    o.apply_engine_flags(raw, concurrency=concurrency, rpm=rpm, tpm=tpm, timeout=timeout,
-                         retries=retries, cache=cache, cache_path=cache_path)
+    o.apply_dataset_flags(
+        raw,
+        input=input,
+        output=output,
+        label=label,
+        pass_value=pass_value,
+        fail_value=fail_value,
+        id_field=id_field,
+    )
+    o.apply_engine_flags(
+        raw,
+        concurrency=concurrency,
+        rpm=rpm,
+        tpm=tpm,
+        timeout=timeout,
+        retries=retries,
+        cache=cache,
+        cache_path=cache_path,
+    )
     o.apply_judge_flags(raw, judge, rubric, base_url, api_key_env)
     align = raw.setdefault("align", {})
     if seed is not None:
@@ -104,9 +119,9 @@ def _parse_split(text: str) -> list[float]:
     try:
         parts = [float(part) for part in text.split(",")]
     except ValueError:
-        raise UsageError(f"invalid --split {text!r}; use three fractions such as 0.5,0.2,0.3") from None
-    if len(parts) != 3 or any(p <= 0 for p in parts) or abs(sum(parts) - 1) > 1e-6:
         raise UsageError(
-            f"invalid --split {text!r}: need three positive fractions that sum to 1"
-        )
+            f"invalid --split {text!r}; use three fractions such as 0.5,0.2,0.3"
+        ) from None
+    if len(parts) != 3 or any(p <= 0 for p in parts) or abs(sum(parts) - 1) > 1e-6:
+        raise UsageError(f"invalid --split {text!r}: need three positive fractions that sum to 1")
     return parts

@@ -6,8 +6,10 @@ import logging
 import os
 import sys
 
-import click
 import typer
+
+# typer 0.29 vendors click; its usage errors derive from this class, not from click's.
+from typer._click.exceptions import ClickException
 
 from evalgauge import __version__
 from evalgauge.cli.align import align_command
@@ -48,8 +50,10 @@ def _root(
 def _configure_logging() -> None:
     level = os.environ.get("EVALGAUGE_LOG_LEVEL", "WARNING").upper()
     if level not in logging.getLevelNamesMapping():
-        print(f"error: invalid EVALGAUGE_LOG_LEVEL {level!r}; use DEBUG, INFO or WARNING",
-              file=sys.stderr)
+        print(
+            f"error: invalid EVALGAUGE_LOG_LEVEL {level!r}; use DEBUG, INFO or WARNING",
+            file=sys.stderr,
+        )
         sys.exit(EXIT_USAGE)
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
 
@@ -61,12 +65,12 @@ def main(argv: list[str] | None = None) -> None:
     _configure_logging()
     try:
         code = app(args=argv, standalone_mode=False)
-    except click.exceptions.Abort:
+    except typer.Abort:
         code = EXIT_INTERRUPTED
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         code = EXIT_INTERRUPTED
-    except click.ClickException as exc:
+    except ClickException as exc:
         exc.show()
         code = exc.exit_code
     except UsageError as exc:

@@ -25,9 +25,9 @@ Next steps
 
 
 def quickstart_command(
-    directory: Annotated[
-        Path, typer.Argument(help="Directory for the example project.")
-    ] = Path("evalgauge-quickstart"),
+    directory: Annotated[Path, typer.Argument(help="Directory for the example project.")] = Path(
+        "evalgauge-quickstart"
+    ),
     force: Annotated[bool, typer.Option(help="Overwrite the example files if present.")] = False,
     json_output: o.Json = False,
 ) -> int:

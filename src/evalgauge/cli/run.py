@@ -60,16 +60,34 @@ def run_command(
     from evalgauge.suite import run_suite
 
     raw, root = o.base_config(config, data)
-    o.apply_dataset_flags(raw, input=input, output=output, label=label, pass_value=pass_value,
-                          fail_value=fail_value, id_field=id_field, expected=expected)
-    o.apply_engine_flags(raw, concurrency=concurrency, rpm=rpm, tpm=tpm, timeout=timeout,
-                         retries=retries, cache=cache, cache_path=cache_path)
+    o.apply_dataset_flags(
+        raw,
+        input=input,
+        output=output,
+        label=label,
+        pass_value=pass_value,
+        fail_value=fail_value,
+        id_field=id_field,
+        expected=expected,
+    )
+    o.apply_engine_flags(
+        raw,
+        concurrency=concurrency,
+        rpm=rpm,
+        tpm=tpm,
+        timeout=timeout,
+        retries=retries,
+        cache=cache,
+        cache_path=cache_path,
+    )
     if target is not None:
         raw["target"] = o.parse_target(target, base_url=base_url, api_key_env=api_key_env)
         _apply_target_details(raw["target"], prompt, body, response_path)
     for kind in scorer or []:
         raw.setdefault("scorers", []).append({"kind": kind})
-    judge_base = base_url if target is None or not target.startswith(("openai", "anthropic")) else None
+    judge_base = (
+        base_url if target is None or not target.startswith(("openai", "anthropic")) else None
+    )
     o.apply_judge_flags(raw, judge, rubric, judge_base, api_key_env if judge else None)
     if name is not None:
         raw["name"] = name

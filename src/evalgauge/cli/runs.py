@@ -29,17 +29,35 @@ def list_runs(
     finally:
         store.close()
     if json_output:
-        write_json([{"run_id": r.run_id, "name": r.name, "status": r.status,
-                     "created_at": r.created_at.isoformat(), "n_cases": r.n_cases,
-                     "dataset_version": r.dataset_version, "target": r.target} for r in runs])
+        write_json(
+            [
+                {
+                    "run_id": r.run_id,
+                    "name": r.name,
+                    "status": r.status,
+                    "created_at": r.created_at.isoformat(),
+                    "n_cases": r.n_cases,
+                    "dataset_version": r.dataset_version,
+                    "target": r.target,
+                }
+                for r in runs
+            ]
+        )
         return 0
     out, _ = consoles(False)
     table = Table(show_edge=False, pad_edge=False)
     for column in ("run", "name", "status", "created", "cases", "dataset", "target"):
         table.add_column(column)
     for r in runs:
-        table.add_row(r.run_id, r.name, r.status, f"{r.created_at:%Y-%m-%d %H:%M}",
-                      str(r.n_cases), r.dataset_version[:19], r.target)
+        table.add_row(
+            r.run_id,
+            r.name,
+            r.status,
+            f"{r.created_at:%Y-%m-%d %H:%M}",
+            str(r.n_cases),
+            r.dataset_version[:19],
+            r.target,
+        )
     out.print(table)
     return 0
 

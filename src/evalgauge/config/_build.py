@@ -139,7 +139,9 @@ def build_text_scorers(configs: list[ScorerConfig]) -> list[Scorer]:
     scorers: list[Scorer] = []
     for config in configs:
         if config.kind == "exact_match":
-            scorers.append(ExactMatch(name=config.name or "exact_match", normalize=config.normalize))
+            scorers.append(
+                ExactMatch(name=config.name or "exact_match", normalize=config.normalize)
+            )
         elif config.kind == "contains":
             scorers.append(Contains(name=config.name or "contains"))
     return scorers

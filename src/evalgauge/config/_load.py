@@ -12,10 +12,14 @@ from evalgauge.config._model import SuiteConfig
 from evalgauge.errors import ConfigError
 
 
-def parse_config(data: Any, *, source: str = "configuration", base: Path | None = None) -> SuiteConfig:
+def parse_config(
+    data: Any, *, source: str = "configuration", base: Path | None = None
+) -> SuiteConfig:
     """Validate a config mapping; relative paths are resolved against `base`."""
     if not isinstance(data, dict):
-        raise ConfigError(f"{source}: expected a mapping at the top level, got {type(data).__name__}")
+        raise ConfigError(
+            f"{source}: expected a mapping at the top level, got {type(data).__name__}"
+        )
     try:
         config = SuiteConfig.model_validate(data)
     except ValidationError as exc:
@@ -27,7 +31,9 @@ def load_config(path: Path) -> SuiteConfig:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ConfigError(f"config file {str(path)!r} not found; run `evalgauge quickstart` for an example") from None
+        raise ConfigError(
+            f"config file {str(path)!r} not found; run `evalgauge quickstart` for an example"
+        ) from None
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:

@@ -1,6 +1,6 @@
 """Load evaluation cases from JSONL, JSON, CSV and TSV files.
 
-`FieldMapping` says which fields of a row become a case's inputs, output, label, id and
+`FieldMapping` maps the fields of a row onto a case's inputs, output, label, id and
 expected output. `scan_dataset` validates a file in one streaming pass and returns its
 counts and content version. `iter_cases` streams the cases for a run.
 """

@@ -18,7 +18,10 @@ MISSING = object()
 
 
 class RowError(Exception):
-    """A problem with one row; the loader adds the file and line before raising DatasetError."""
+    """A problem with one row, raised without a location.
+
+    The loader adds the file and line and raises DatasetError in its place.
+    """
 
     def __init__(self, problem: str, *, field: str | None = None, hint: str | None = None):
         super().__init__(problem)
@@ -34,7 +37,7 @@ def path_steps(name: str) -> tuple[Step, ...]:
 
 
 def compile_getter(name: str) -> Getter:
-    """Return a function that reads the field; it raises KeyError or IndexError if absent."""
+    """Return a function that reads the field and raises KeyError or IndexError if absent."""
     if "." not in name:
         return operator.itemgetter(name)
     steps = path_steps(name)
@@ -109,7 +112,7 @@ def _without_steps(container: Any, steps: tuple[Step, ...]) -> Any:
 
 
 def explain_missing(row: Row, name: str, steps: tuple[Step, ...]) -> str | None:
-    """Say why the field cannot be read from the row, or return None if it can."""
+    """Describe why the field cannot be read, starting "not found", or return None if it can."""
     if name in row:
         return None
     value: Any = row
@@ -119,17 +122,20 @@ def explain_missing(row: Row, name: str, steps: tuple[Step, ...]) -> str | None:
         if isinstance(value, dict):
             if key not in value:
                 if not walked:
-                    return "the row has fields: " + field_list(value)
-                return f"{where!r} has no key {key!r}; its keys are: " + field_list(value)
+                    return "not found among the row's fields: " + field_list(value)
+                keys = field_list(value)
+                return f"not found: {where!r} has no key {key!r}, only the keys: {keys}"
             value = value[key]
         elif isinstance(value, list):
             if index is None:
-                return f"{where!r} is an array, so {key!r} is not a valid index"
+                return f"not found: {where!r} is an array, so {key!r} is not a valid index"
             if index >= len(value):
-                return f"{where!r} has {len(value)} items, so index {index} is out of range"
+                return (
+                    f"not found: {where!r} has {len(value)} items, so index {index} is out of range"
+                )
             value = value[index]
         else:
-            return f"{where!r} is {json_kind(value)}, not an object or an array"
+            return f"not found: {where!r} is {json_kind(value)}, not an object or an array"
         walked.append(key)
     return None
 

@@ -33,7 +33,7 @@ def open_binary(path: Path) -> BinaryIO:
         raise DatasetError(
             "file not found",
             path=name,
-            hint=f"Check the path; a relative path starts from {Path.cwd()}.",
+            hint=f"Check the path. A relative path starts from {Path.cwd()}.",
         ) from None
     except IsADirectoryError:
         raise DatasetError(

@@ -12,13 +12,11 @@ from evalgauge.datasets._fields import Row
 
 
 def content_hash(row: Row) -> bytes:
-    """Return the first 8 bytes of the BLAKE2b-512 digest of the row as canonical JSON."""
+    """Return the first 8 bytes of the BLAKE2b-512 digest of the row as canonical JSON.
+
+    Their hex form, the first 16 hex digits of the digest, is the row's content id.
+    """
     return hashlib.blake2b(orjson.dumps(row, option=orjson.OPT_SORT_KEYS)).digest()[:8]
-
-
-def content_id(row: Row) -> str:
-    """Return the row's content id: 16 hex digits, the start of the hex BLAKE2b digest."""
-    return content_hash(row).hex()
 
 
 class ContentIds:
@@ -54,7 +52,7 @@ class UInt64Set:
     __slots__ = ("_has_zero", "_mask", "_size", "_table")
 
     def __init__(self) -> None:
-        self._table = array("Q", bytes(8 * 1024))
+        self._table = array("Q", [0]) * 1024
         self._mask = 1023
         self._size = 0
         self._has_zero = False  # 0 marks an empty slot, so the member 0 is kept apart
@@ -86,7 +84,7 @@ class UInt64Set:
 
     def _grow(self) -> None:
         old = self._table
-        self._table = array("Q", bytes(16 * len(old)))
+        self._table = array("Q", [0]) * (2 * len(old))  # no temporary buffer
         self._mask = 2 * len(old) - 1
         table = self._table
         mask = self._mask

@@ -66,7 +66,7 @@ def _line_at(data: bytes, offset: int) -> int:
 def read_json(path: Path) -> Iterator[tuple[int, Row]]:
     """Yield (item number, row) for each case in the file's array of cases."""
     name = str(path)
-    # NOTE: a JSON file is parsed whole, so memory grows with the file; JSONL streams instead.
+    # NOTE: a JSON file is parsed whole, so memory grows with the file. JSONL files stream.
     with open_binary(path) as file:
         data = file.read()
     if data.startswith(codecs.BOM_UTF8):
@@ -130,7 +130,7 @@ def _array_of_cases(name: str, document: Any) -> list[Any]:
         return items
     if not lists:
         raise DatasetError(
-            f"the top-level object contains no list of cases; its keys are: {field_list(document)}",
+            f"the top-level object contains no list of cases. Its keys are: {field_list(document)}",
             path=name,
             line=1,
             hint=hint + " If the file has one object per line, name it .jsonl.",

@@ -50,8 +50,8 @@ def iter_cases(
 
     The format comes from the file extension unless `format` names one of FORMATS. The
     format, the mapping and the file's existence are checked before this returns. The
-    remaining checks run as rows are read. Duplicate ids from an id field are found only
-    by `scan_dataset`, which keeps the ids seen so far.
+    remaining checks run as rows are read. Ids from an id field are not checked for
+    duplicates here, because `scan_dataset` checks them.
     """
     file = Path(path)
     source_format = resolve_format(file, format)

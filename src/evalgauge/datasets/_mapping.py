@@ -1,4 +1,4 @@
-"""FieldMapping, which says how the fields of a dataset row become a case, and its label rules."""
+"""FieldMapping, the mapping from the fields of a dataset row to a case, and its label rules."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ DEFAULT_FAIL_WORDS = ("fail", "failed", "false", "0", "no")
 
 @dataclass(frozen=True, slots=True)
 class FieldMapping:
-    """How the fields of a dataset row map onto a `Case`.
+    """Mapping from the fields of a dataset row to a `Case`.
 
     Field names may be dotted paths into nested objects (`request.messages`), and an
     all-digit segment indexes a list (`messages.0.content`). A key that contains the dots
@@ -54,13 +54,13 @@ class FieldMapping:
         ]:
             if name in roles:
                 raise UsageError(
-                    f"field {name!r} is mapped as both {roles[name]} and {role}; "
-                    "map each field to one role"
+                    f"field {name!r} is mapped as both {roles[name]} and {role}. "
+                    "Map each field to one role."
                 )
             roles[name] = role
 
         if (self.pass_values or self.fail_values) and self.label is None:
-            raise UsageError("pass and fail values are set but no label field; set --label")
+            raise UsageError("pass and fail values need a label field. Set --label.")
         pass_set = {value.strip() for value in self.pass_values}
         fail_set = {value.strip() for value in self.fail_values}
         if "" in pass_set or "" in fail_set:
@@ -72,7 +72,7 @@ class FieldMapping:
         if overlap:
             raise UsageError(
                 f"label values {', '.join(map(repr, overlap))} are listed as both pass and "
-                "fail values; list each value once"
+                "fail values. List each value once."
             )
 
     @classmethod
@@ -96,6 +96,8 @@ class FieldMapping:
         pieces = [input] if isinstance(input, str) else list(input or ())
         inputs: list[str] = []
         for piece in pieces:
+            if not piece.strip():
+                continue
             names = [name.strip() for name in piece.split(",")]
             if "" in names:
                 raise UsageError(f"--input {piece!r} contains an empty field name")
@@ -155,7 +157,9 @@ def compile_verdict(mapping: FieldMapping) -> Callable[[str], bool]:
         return verdict_from_words
 
     if not fail_values or not pass_values:
-        other = not fail_values  # a value outside the given list has the opposite verdict
+        # A value outside the one given list gets the opposite verdict: fail when only pass
+        # values are given, pass when only fail values are.
+        other = bool(fail_values)
 
         def verdict_from_one_list(text: str) -> bool:
             return table.get(text, other)

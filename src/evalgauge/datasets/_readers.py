@@ -130,7 +130,9 @@ def _read_delimited(path: Path, format: str) -> Rows:
         if format == "tsv":
             reader = csv.reader(lines, delimiter="\t", quoting=csv.QUOTE_NONE)
         else:
-            reader = csv.reader(lines)
+            # Strict mode rejects an unclosed quote at the end of the file, which the
+            # default mode would read as one long field.
+            reader = csv.reader(lines, strict=True)
         start = 1  # line where the row being read starts
         try:
             header = next(reader, None)
@@ -153,7 +155,8 @@ def _read_delimited(path: Path, format: str) -> Rows:
                 f"invalid {format.upper()}: {error}",
                 path=name,
                 line=start,
-                hint="Check this row for a missing closing quote.",
+                hint="Check this row for a missing closing quote. A quote inside a quoted "
+                'field must be doubled as "".',
             ) from None
 
 

@@ -24,7 +24,7 @@ from evalgauge.engine._retry import call_with_retries
 from evalgauge.engine._settings import EngineSettings
 from evalgauge.errors import CaseError, UsageError
 from evalgauge.scorers._base import Scorer
-from evalgauge.store import CaseResult, RunRecord, ScorerRecord, ScoreResult, Store
+from evalgauge.store import CaseResult, RunRecord, ScoreResult, ScorerRecord, Store
 from evalgauge.targets._base import Target, TargetOutput
 
 logger = logging.getLogger(__name__)
@@ -151,9 +151,7 @@ class _Run:
         except CaseError as exc:
             return ScoreResult(scorer.name, error_type=exc.error_type, error_message=str(exc))
         except Exception as exc:
-            return ScoreResult(
-                scorer.name, error_type=type(exc).__name__, error_message=str(exc)
-            )
+            return ScoreResult(scorer.name, error_type=type(exc).__name__, error_message=str(exc))
         return ScoreResult(scorer.name, score.value, score.passed, score.reason)
 
     async def feed(self, queue: asyncio.Queue[Case | None], workers: int) -> None:

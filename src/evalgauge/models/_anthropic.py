@@ -22,6 +22,7 @@ from evalgauge.models._openai import (
     redact,
     status_error,
     status_hint,
+    timed_out_message,
 )
 
 DEFAULT_ANTHROPIC_BASE_URL = "https://api.anthropic.com"
@@ -30,13 +31,13 @@ DEFAULT_ANTHROPIC_BASE_URL = "https://api.anthropic.com"
 class AnthropicModel:
     """A Claude model behind the Anthropic messages API.
 
-    System messages are joined (blank line between them) into the `system` parameter,
-    because the messages API takes no system role. `max_tokens` is sent when the request
-    sets none, since the API requires it. The request's temperature is not sent (see
-    `complete`). Key handling, error mapping and `check_ready` match
-    `OpenAICompatibleModel`: the key comes from `api_key_env` (None sends a placeholder),
-    429, 5xx and 529 (overloaded) raise `TransientError`, and other statuses raise
-    `TargetError`.
+    System messages are joined, with a blank line between them, into the `system`
+    parameter, because the messages API takes no system role. The constructor's
+    `max_tokens` is sent when the request sets none, since the API requires it. The
+    request's temperature is not sent (see `complete`). Key handling, error mapping and
+    `check_ready` match `OpenAICompatibleModel`. The key comes from `api_key_env` (None sends
+    a placeholder). 408, 429 and 5xx (529 is Anthropic's "overloaded") raise
+    `TransientError`, and other statuses raise `TargetError`.
     """
 
     provider = "anthropic"
@@ -92,8 +93,12 @@ class AnthropicModel:
         self._sdk_client()
         await probe_reachable(self._http_client(), f"{self.base_url}/v1/models")
 
-    async def complete(self, request: ChatRequest, *, timeout: float) -> ChatResponse:
-        """Send one messages request; `timeout` is the SDK's per-request limit in seconds."""
+    async def complete(self, request: ChatRequest, *, timeout: float | None = None) -> ChatResponse:
+        """Send one messages request.
+
+        `timeout` is the SDK's per-request limit in seconds. None leaves the SDK default
+        (600 s, with 5 s to connect, in anthropic 2.16).
+        """
         client = self._sdk_client()
         system_parts = [m.content for m in request.messages if m.role == "system"]
         arguments: dict[str, Any] = {
@@ -104,7 +109,6 @@ class AnthropicModel:
                 if m.role != "system"
             ],
             "max_tokens": request.max_tokens or self.max_tokens,
-            "timeout": timeout,
         }
         # NOTE: `request.temperature` is not sent. The installed anthropic SDK (2.16) sends
         # API version 2026-10-21 and its `create` has no temperature parameter. Users report
@@ -114,6 +118,8 @@ class AnthropicModel:
             arguments["system"] = "\n\n".join(system_parts)
         if request.extra:
             arguments["extra_body"] = dict(request.extra)
+        if timeout is not None:
+            arguments["timeout"] = timeout
 
         endpoint = f"{self.base_url}/v1/messages"
         started = time.perf_counter()
@@ -129,11 +135,16 @@ class AnthropicModel:
                 hint=status_hint(exc.status_code, self.api_key_env, self.model, self.base_url),
             ) from exc
         except anthropic.APITimeoutError as exc:
-            raise TransientError(f"{endpoint} timed out after {timeout:g} s") from exc
+            raise TransientError(timed_out_message(endpoint, timeout)) from exc
         except anthropic.APIConnectionError as exc:
             cause = exc.__cause__ or exc
             raise TransientError(
                 f"connection to {endpoint} failed: {type(cause).__name__}: {cause}"
+            ) from exc
+        except anthropic.AnthropicError as exc:
+            raise TargetError(
+                f"request to {endpoint} failed: {type(exc).__name__}: "
+                f"{redact(str(exc), self._api_key)}"
             ) from exc
         latency_ms = (time.perf_counter() - started) * 1000.0
 

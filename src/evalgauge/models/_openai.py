@@ -1,6 +1,6 @@
 """Client for OpenAI's chat completions API and servers that copy it (vLLM, Ollama, llama.cpp).
 
-Also holds the HTTP error mapping shared with the Anthropic client: 429 and 5xx become
+Also contains the HTTP error mapping shared with the Anthropic client: 408, 429 and 5xx become
 `TransientError` with the server's `Retry-After`, and every other error status becomes
 `TargetError`.
 """
@@ -24,8 +24,8 @@ from evalgauge.models._base import ChatRequest, ChatResponse, Usage
 
 DEFAULT_OPENAI_BASE_URL = "https://api.openai.com/v1"
 
-# Sent as the key when `api_key_env=None`. Local servers ignore it, and the SDK refuses to
-# build a client without some key.
+# Sent as the key when `api_key_env=None`. Local servers ignore it. Passing some key also
+# keeps the SDKs from looking for one in the environment.
 PLACEHOLDER_API_KEY = "no-key"
 
 # Seconds allowed for the reachability probe in `check_ready`.
@@ -35,10 +35,11 @@ _EXCERPT_CHARS = 200
 
 
 def parse_retry_after(headers: Mapping[str, str], *, now: datetime | None = None) -> float | None:
-    """Return the wait in seconds that the server asks for, or None if it asks for none.
+    """Return the wait in seconds that the server requests, or None if it sends none.
 
-    Reads `retry-after-ms` (milliseconds, sent by OpenAI) first, then `Retry-After` as
-    delay-seconds or as an HTTP-date (RFC 9110, section 10.2.3). A date in the past gives 0.
+    Reads `retry-after-ms` (milliseconds, sent by OpenAI) first, then `Retry-After` as a
+    number of seconds or as an HTTP-date such as "Wed, 21 Oct 2026 07:28:00 GMT". A date in
+    the past gives 0.
     """
     milliseconds = _parse_non_negative_float(headers.get("retry-after-ms"))
     if milliseconds is not None:
@@ -99,6 +100,12 @@ def status_hint(status: int, api_key_env: str | None, model: str, base_url: str)
     if status == 404:
         return f"Check the model name {model!r} and the base URL {base_url}"
     return ""
+
+
+def timed_out_message(endpoint: str, timeout: float | None) -> str:
+    if timeout is None:
+        return f"{endpoint} timed out (SDK default timeout)"
+    return f"{endpoint} timed out after {timeout:g} s"
 
 
 def excerpt(text: str | bytes) -> str:
@@ -203,7 +210,7 @@ class OpenAICompatibleModel:
     The key comes from the environment variable `api_key_env` when the SDK client is first
     built (by `check_ready` or the first request). `api_key_env=None` sends a placeholder
     key, for local servers that need none. Error messages never contain the key. The SDK's
-    own retries are off because the engine retries, and the connection pool holds at most
+    own retries are off because the engine retries, and the connection pool is limited to
     `max_connections` connections. Call `aclose` to close the pool.
     """
 
@@ -256,19 +263,24 @@ class OpenAICompatibleModel:
         self._sdk_client()
         await probe_reachable(self._http_client(), f"{self.base_url}/models")
 
-    async def complete(self, request: ChatRequest, *, timeout: float) -> ChatResponse:
-        """Send one chat completion; `timeout` is the SDK's per-request limit in seconds."""
+    async def complete(self, request: ChatRequest, *, timeout: float | None = None) -> ChatResponse:
+        """Send one chat completion.
+
+        `timeout` is the SDK's per-request limit in seconds. None leaves the SDK default
+        (600 s, with 5 s to connect, in openai 3.60).
+        """
         client = self._sdk_client()
         arguments: dict[str, Any] = {
             "model": self.model,
             "messages": [{"role": m.role, "content": m.content} for m in request.messages],
             "temperature": request.temperature,
-            "timeout": timeout,
         }
         if request.max_tokens is not None:
             arguments["max_tokens"] = request.max_tokens
         if request.extra:
             arguments["extra_body"] = dict(request.extra)
+        if timeout is not None:
+            arguments["timeout"] = timeout
 
         endpoint = f"{self.base_url}/chat/completions"
         started = time.perf_counter()
@@ -284,49 +296,25 @@ class OpenAICompatibleModel:
                 hint=status_hint(exc.status_code, self.api_key_env, self.model, self.base_url),
             ) from exc
         except openai.APITimeoutError as exc:
-            raise TransientError(f"{endpoint} timed out after {timeout:g} s") from exc
+            raise TransientError(timed_out_message(endpoint, timeout)) from exc
         except openai.APIConnectionError as exc:
             cause = exc.__cause__ or exc
             raise TransientError(
                 f"connection to {endpoint} failed: {type(cause).__name__}: {cause}"
             ) from exc
+        except openai.OpenAIError as exc:
+            raise TargetError(
+                f"request to {endpoint} failed: {type(exc).__name__}: "
+                f"{redact(str(exc), self._api_key)}"
+            ) from exc
         latency_ms = (time.perf_counter() - started) * 1000.0
 
         body = decode_json_object(raw.http_response.content, endpoint=endpoint)
         return ChatResponse(
-            text=self._reply_text(body, endpoint),
+            text=_reply_text(body, endpoint),
             usage=_openai_usage(body.get("usage")),
             model=str(body.get("model") or self.model),
             latency_ms=latency_ms,
-        )
-
-    @staticmethod
-    def _reply_text(body: dict[str, Any], endpoint: str) -> str:
-        choices = body.get("choices")
-        if not isinstance(choices, list) or not choices:
-            raise TargetError(
-                f"{endpoint} returned a reply with no choices: {excerpt(orjson.dumps(body))}"
-            )
-        first = choices[0]
-        message = first.get("message") if isinstance(first, dict) else None
-        if not isinstance(message, dict):
-            raise TargetError(
-                f"{endpoint} returned a choice with no message: {excerpt(orjson.dumps(body))}"
-            )
-        content = message.get("content")
-        if isinstance(content, str):
-            return content
-        # Some compatible servers send content as a list of typed parts.
-        if isinstance(content, list):
-            parts = [p.get("text") for p in content if isinstance(p, dict)]
-            texts = [p for p in parts if isinstance(p, str)]
-            if texts:
-                return "".join(texts)
-        refusal = message.get("refusal")
-        if isinstance(refusal, str) and refusal:
-            raise TargetError(f"{endpoint} returned a refusal and no content: {excerpt(refusal)}")
-        raise TargetError(
-            f"{endpoint} returned a message with no content: {excerpt(orjson.dumps(body))}"
         )
 
     async def aclose(self) -> None:
@@ -336,6 +324,35 @@ class OpenAICompatibleModel:
         if self._http is not None:
             await self._http.aclose()
             self._http = None
+
+
+def _reply_text(body: dict[str, Any], endpoint: str) -> str:
+    choices = body.get("choices")
+    if not isinstance(choices, list) or not choices:
+        raise TargetError(
+            f"{endpoint} returned a reply with no choices: {excerpt(orjson.dumps(body))}"
+        )
+    first = choices[0]
+    message = first.get("message") if isinstance(first, dict) else None
+    if not isinstance(message, dict):
+        raise TargetError(
+            f"{endpoint} returned a choice with no message: {excerpt(orjson.dumps(body))}"
+        )
+    content = message.get("content")
+    if isinstance(content, str):
+        return content
+    # Some compatible servers send content as a list of typed parts.
+    if isinstance(content, list):
+        parts = [p.get("text") for p in content if isinstance(p, dict)]
+        texts = [p for p in parts if isinstance(p, str)]
+        if texts:
+            return "".join(texts)
+    refusal = message.get("refusal")
+    if isinstance(refusal, str) and refusal:
+        raise TargetError(f"{endpoint} returned a refusal and no content: {excerpt(refusal)}")
+    raise TargetError(
+        f"{endpoint} returned a message with no content: {excerpt(orjson.dumps(body))}"
+    )
 
 
 def _openai_usage(usage: object) -> Usage:

@@ -52,6 +52,8 @@ def write_project(directory: Path, *, force: bool = False) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
     data = resources.files("evalgauge.quickstart").joinpath("data")
     for name in FILES:
-        (directory / name).write_text(data.joinpath(name).read_text(encoding="utf-8"), encoding="utf-8")
+        (directory / name).write_text(
+            data.joinpath(name).read_text(encoding="utf-8"), encoding="utf-8"
+        )
     config_path.write_text(CONFIG, encoding="utf-8")
     return config_path

@@ -49,8 +49,11 @@ def alignment_view(report: AlignmentReport) -> Group:
         for name in ("train", "dev", "test")
     )
     parts: list[Text | Table] = [
-        Text.assemble(("judge ", "bold"), report.judge.get("judge_model", "?"),
-                      f"  prompt #{report.judge.get('prompt_hash', '')[:8]}"),
+        Text.assemble(
+            ("judge ", "bold"),
+            report.judge.get("judge_model", "?"),
+            f"  prompt #{report.judge.get('prompt_hash', '')[:8]}",
+        ),
         Text(f"split (seed {report.seed}): {split_line}  unlabeled {sizes['unlabeled']['cases']}"),
         _matrix_table(report.test, f"test: judge vs human ({report.test.n} cases)"),
         _rates_table(report),
@@ -67,8 +70,9 @@ def alignment_view(report: AlignmentReport) -> Group:
             )
         )
     elif report.corrected_error:
-        parts.append(Text(f"corrected pass rate: not computed: {report.corrected_error}",
-                          style="yellow"))
+        parts.append(
+            Text(f"corrected pass rate: not computed: {report.corrected_error}", style="yellow")
+        )
     for warning in report.warnings:
         parts.append(Text(f"warning: {warning}", style="yellow"))
     return Group(*parts)

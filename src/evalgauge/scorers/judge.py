@@ -72,7 +72,7 @@ _LEADING = re.compile(
     r"(?P<close>[*_`\"'\])]*)(?P<rest>.*)$",
     re.IGNORECASE,
 )
-# A line that holds only a label, such as a "## Verdict" heading above the verdict.
+# A line that contains only a label, such as a "## Verdict" heading above the verdict.
 _LABEL_ONLY = re.compile(rf"^{_LINE_START}(?:{_LABEL}){_LINE_START}$", re.IGNORECASE)
 # A labelled verdict inside a sentence ("so my verdict is FAIL").
 _INLINE = re.compile(
@@ -229,19 +229,19 @@ def _prose_verdicts(prose: str, reply: str) -> tuple[list[bool], str]:
     lines = [line for line in prose.splitlines() if not _FENCE.match(line)]
     first_index = next((i for i, line in enumerate(lines) if line.strip()), None)
 
-    kept: list[str] = []
+    leftover_lines: list[str] = []
     for index, line in enumerate(lines):
         leading = _leading_verdict(line, is_first=index == first_index, reply=reply)
         if leading is not None:
             verdict, rest = leading
             verdicts.append(verdict)
-            kept.append(rest)
+            leftover_lines.append(rest)
             continue
         verdicts.extend(_embedded_verdicts(line, reply))
         if not _LABEL_ONLY.match(line):
-            kept.append(line)
+            leftover_lines.append(line)
 
-    leftover = "\n".join(line.rstrip() for line in kept if line.strip()).strip()
+    leftover = "\n".join(line.rstrip() for line in leftover_lines if line.strip()).strip()
     return verdicts, _REASON_PREFIX.sub("", leftover)
 
 
@@ -299,7 +299,7 @@ def _reject_alternative(rest: str, reply: str) -> None:
 
 
 class LLMJudge:
-    """A scorer that asks a chat model whether an output meets a rubric.
+    """A scorer that sends a rubric, an input and an output to a chat model and reads its verdict.
 
     The template is filled in one pass: `{rubric}`, `{input}` (the case's input text) and
     `{output}` are replaced, and nothing else, so braces in the rubric, input or output are

@@ -1,7 +1,7 @@
 """The results store: runs, case results, scores and lineage, through SQLAlchemy."""
 
 from evalgauge.store._migrate import HEAD_REVISION, current_revision, upgrade_to_head
-from evalgauge.store._records import CaseResult, RunRecord, ScorerRecord, ScoreResult
+from evalgauge.store._records import CaseResult, RunRecord, ScoreResult, ScorerRecord
 from evalgauge.store._store import DATABASE_URL_ENV, Store, resolve_database_url
 
 __all__ = [

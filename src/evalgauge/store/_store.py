@@ -34,7 +34,7 @@ def resolve_database_url(url: str | None = None, root: Path | None = None) -> st
         directory = root or DEFAULT_ROOT
         directory.mkdir(parents=True, exist_ok=True)
         return f"sqlite:///{directory / 'evalgauge.db'}"
-    if url.startswith("postgresql://") or url.startswith("postgres://"):
+    if url.startswith(("postgresql://", "postgres://")):
         return "postgresql+psycopg://" + url.split("://", 1)[1]
     return url
 
@@ -44,7 +44,9 @@ def _set_sqlite_pragmas(dbapi_connection: Any, _record: ConnectionPoolEntry) -> 
     # WAL lets readers (a scorecard, a second process) work while a run writes.
     mode = cursor.execute("PRAGMA journal_mode=WAL").fetchone()[0]
     if str(mode).lower() != "wal":
-        logger.warning("SQLite WAL mode unavailable (journal_mode=%s); writes will block reads", mode)
+        logger.warning(
+            "SQLite WAL mode unavailable (journal_mode=%s); writes will block reads", mode
+        )
     # NORMAL is durable across process crashes in WAL mode; only power loss can drop the tail.
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
@@ -239,9 +241,7 @@ class Store:
         """Yield the stored case results of a run, each with a `scores` dict by scorer name."""
         names = {v: k for k, v in self.scorers(run_id).items()}
         query = (
-            select(case_results)
-            .where(case_results.c.run_id == run_id)
-            .order_by(case_results.c.id)
+            select(case_results).where(case_results.c.run_id == run_id).order_by(case_results.c.id)
         )
         score_query = select(scores).where(scores.c.run_id == run_id)
         with self.engine.connect() as conn:

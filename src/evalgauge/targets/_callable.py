@@ -65,7 +65,9 @@ class CallableTarget:
 
     def _arguments(self, case: Case) -> tuple[tuple[Any, ...], dict[str, Any]]:
         if self._takes_kwargs or (set(self._names) <= set(case.inputs) and self._names):
-            return (), {k: v for k, v in case.inputs.items() if self._takes_kwargs or k in self._names}
+            return (), {
+                k: v for k, v in case.inputs.items() if self._takes_kwargs or k in self._names
+            }
         if len(self._names) == 1:
             return (case.inputs,), {}
         raise TargetError(

@@ -67,7 +67,9 @@ class HttpTarget:
         self.body = body if body is not None else {"input": "{input}"}
         self.response_path = response_path
         self.method = method.upper()
-        limits = httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections)
+        limits = httpx.Limits(
+            max_connections=max_connections, max_keepalive_connections=max_connections
+        )
         self._client = httpx.AsyncClient(headers=headers, limits=limits, timeout=None)
 
     def identity(self) -> dict[str, str]:

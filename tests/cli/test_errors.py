@@ -1,0 +1,233 @@
+"""Bad input: one clear message, exit 2, nothing half-written in the store."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from tests.cli._run import run_cli
+from tests.fakes import FakeLLMServer, echo_script
+
+
+def _write(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def _runs_in_store(root: Path) -> int:
+    db = root / ".evalgauge" / "evalgauge.db"
+    if not db.exists():
+        return 0
+    with sqlite3.connect(db) as conn:
+        return int(conn.execute("SELECT count(*) FROM runs").fetchone()[0])
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+CASES = [
+    (
+        "malformed line",
+        '{"input": "a", "output": "A", "expected": "A"}\n{"input": "b", "output": \n',
+        "line 2",
+    ),
+    ("missing field", '{"input": "a", "expected": "A"}\n', "'output'"),
+    ("empty dataset", "", "no cases"),
+]
+
+
+@pytest.mark.parametrize(("problem", "content", "expected"), CASES, ids=[c[0] for c in CASES])
+def test_bad_dataset_exit_2(
+    project: Path, capsys: pytest.CaptureFixture[str], problem: str, content: str, expected: str
+) -> None:
+    data = _write(project / "cases.jsonl", content)
+    result = run_cli(
+        capsys,
+        "run",
+        str(data),
+        "--output",
+        "output",
+        "--expected",
+        "expected",
+        "--scorer",
+        "exact_match",
+    )
+    assert result.code == 2
+    assert expected in result.stderr
+    assert "Traceback" not in result.stderr
+    assert _runs_in_store(project) == 0
+
+
+def test_label_maps_to_neither(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    lines = "".join(
+        f'{{"q": "q{i}", "a": "a{i}", "l": "{"pass" if i % 2 else "fail"}"}}\n' for i in range(20)
+    )
+    data = _write(project / "cases.jsonl", lines + '{"q": "x", "a": "y", "l": "maybe"}\n')
+    result = run_cli(
+        capsys,
+        "align",
+        str(data),
+        "--input",
+        "q",
+        "--output",
+        "a",
+        "--label",
+        "l",
+        "--pass-value",
+        "pass",
+        "--fail-value",
+        "fail",
+    )
+    assert result.code == 2
+    assert "maybe" in result.stderr
+    assert "line 21" in result.stderr
+    assert _runs_in_store(project) == 0
+
+
+def test_duplicate_case_ids(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = _write(
+        project / "cases.jsonl",
+        '{"id": "a", "output": "x", "expected": "x"}\n'
+        '{"id": "a", "output": "y", "expected": "y"}\n',
+    )
+    result = run_cli(
+        capsys,
+        "run",
+        str(data),
+        "--id-field",
+        "id",
+        "--output",
+        "output",
+        "--expected",
+        "expected",
+        "--scorer",
+        "exact_match",
+    )
+    assert result.code == 2
+    assert "duplicate" in result.stderr.lower()
+    assert _runs_in_store(project) == 0
+
+
+def test_missing_api_key_named(
+    project: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("EVALGAUGE_NO_SUCH_KEY", raising=False)
+    data = _write(project / "cases.jsonl", '{"input": "a", "expected": "A"}\n')
+    with FakeLLMServer(echo_script) as server:
+        result = run_cli(
+            capsys,
+            "run",
+            str(data),
+            "--target",
+            "openai:m",
+            "--base-url",
+            server.base_url,
+            "--api-key-env",
+            "EVALGAUGE_NO_SUCH_KEY",
+            "--expected",
+            "expected",
+            "--scorer",
+            "exact_match",
+        )
+    assert result.code == 2
+    assert "EVALGAUGE_NO_SUCH_KEY" in result.stderr
+    assert _runs_in_store(project) == 0
+
+
+def test_unreachable_base_url(
+    project: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    monkeypatch.setenv("EVALGAUGE_TEST_KEY", "k")
+    data = _write(project / "cases.jsonl", '{"input": "a", "expected": "A"}\n')
+    url = f"http://127.0.0.1:{port}/v1"
+    result = run_cli(
+        capsys,
+        "run",
+        str(data),
+        "--target",
+        "openai:m",
+        "--base-url",
+        url,
+        "--api-key-env",
+        "EVALGAUGE_TEST_KEY",
+        "--expected",
+        "expected",
+        "--scorer",
+        "exact_match",
+    )
+    assert result.code == 2
+    assert url in result.stderr
+    assert _runs_in_store(project) == 0
+
+
+def test_unknown_config_key(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    _write(project / "cases.jsonl", '{"input": "a", "output": "A"}\n')
+    config = _write(project / "evalgauge.yaml", "dataset:\n  path: cases.jsonl\n  ouptut: output\n")
+    result = run_cli(capsys, "run", "--config", str(config))
+    assert result.code == 2
+    assert "dataset.ouptut" in result.stderr
+
+
+def test_bad_target_spec(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = _write(project / "cases.jsonl", '{"input": "a"}\n')
+    result = run_cli(capsys, "run", str(data), "--target", "gpt4")
+    assert result.code == 2
+    assert "--target" in result.stderr
+
+
+def test_unknown_flag_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
+    result = run_cli(capsys, "run", "--no-such-flag")
+    assert result.code == 2
+
+
+def test_garbage_mid_run_goes_on(
+    project: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.fakes import Reply, last_user_text
+
+    def script(body: dict[str, object], attempt: int) -> Reply:
+        text = last_user_text(body)
+        if text == "b":
+            return Reply(raw_body=b"\x00\xffgarbage")
+        return Reply(text.upper())
+
+    monkeypatch.setenv("EVALGAUGE_TEST_KEY", "k")
+    data = _write(
+        project / "cases.jsonl",
+        "".join(f'{{"input": "{c}", "expected": "{c.upper()}"}}\n' for c in "abcd"),
+    )
+    with FakeLLMServer(script) as server:
+        result = run_cli(
+            capsys,
+            "run",
+            str(data),
+            "--target",
+            "openai:m",
+            "--base-url",
+            server.base_url,
+            "--api-key-env",
+            "EVALGAUGE_TEST_KEY",
+            "--expected",
+            "expected",
+            "--scorer",
+            "exact_match",
+            "--json",
+        )
+    import json
+
+    card = json.loads(result.stdout)
+    assert result.code == 0
+    assert card["target_errors"] == 1
+    assert card["metrics"][0]["scored"] == 3
+    assert os.path.exists(project / ".evalgauge" / "evalgauge.db")
