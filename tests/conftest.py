@@ -14,23 +14,11 @@ from pathlib import Path
 
 import pytest
 
-REQUIRE_SERVICES = os.environ.get("EVALGAUGE_REQUIRE_SERVICES") == "1"
+from tests._env import require_file, shared_data_dir, skip_or_fail
+
 POSTGRES_ADMIN_URL = os.environ.get(
     "EVALGAUGE_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
 )
-
-
-def skip_or_fail(reason: str) -> None:
-    if REQUIRE_SERVICES:
-        pytest.fail(f"{reason} (EVALGAUGE_REQUIRE_SERVICES=1 turns this skip into a failure)")
-    pytest.skip(reason)
-
-
-def shared_data_dir() -> Path:
-    configured = os.environ.get("EVALGAUGE_SHARED_DATA")
-    if configured:
-        return Path(configured)
-    return Path(__file__).resolve().parents[2] / "shared" / "data"
 
 
 @pytest.fixture(scope="session")
@@ -43,18 +31,12 @@ def shared_data() -> Path:
 
 @pytest.fixture(scope="session")
 def begin_tsv(shared_data: Path) -> Path:
-    path = shared_data / "begin-attribution-wow-dev" / "begin_dev_wow.tsv"
-    if not path.exists():
-        skip_or_fail(f"{path} not found")
-    return path
+    return require_file(shared_data / "begin-attribution-wow-dev" / "begin_dev_wow.tsv")
 
 
 @pytest.fixture(scope="session")
 def recipe_jsonl(shared_data: Path) -> Path:
-    path = shared_data / "recipe-bot-dietary-traces" / "labeled_traces.jsonl"
-    if not path.exists():
-        skip_or_fail(f"{path} not found")
-    return path
+    return require_file(shared_data / "recipe-bot-dietary-traces" / "labeled_traces.jsonl")
 
 
 @pytest.fixture(scope="session")

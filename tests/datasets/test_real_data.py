@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from evalgauge.datasets import FieldMapping, iter_cases, scan_dataset
+from tests._env import require_file, shared_data_dir
 
-DATA = Path("/work/shared/data")
+DATA = shared_data_dir()
 BEGIN = DATA / "begin-attribution-wow-dev" / "begin_dev_wow.tsv"
 RECIPES = DATA / "recipe-bot-dietary-traces" / "labeled_traces.jsonl"
 
@@ -25,13 +24,13 @@ RECIPE_MAPPING = FieldMapping(
     id_field="trace_id",
 )
 
-needs_begin = pytest.mark.skipif(not BEGIN.exists(), reason=f"BEGIN dev file not found at {BEGIN}")
-needs_recipes = pytest.mark.skipif(
-    not RECIPES.exists(), reason=f"recipe-bot traces not found at {RECIPES}"
-)
+
+@pytest.fixture(autouse=True)
+def _require_data() -> None:
+    require_file(BEGIN)
+    require_file(RECIPES)
 
 
-@needs_begin
 def test_begin_counts() -> None:
     info = scan_dataset(BEGIN, BEGIN_MAPPING)
     assert info.format == "tsv"
@@ -41,7 +40,6 @@ def test_begin_counts() -> None:
     assert info.n_fail == 250
 
 
-@needs_begin
 def test_begin_cases() -> None:
     cases = list(iter_cases(BEGIN, BEGIN_MAPPING))
     assert len(cases) == 430
@@ -52,18 +50,15 @@ def test_begin_cases() -> None:
     assert len({case.case_id for case in cases}) == 430
 
 
-@needs_begin
 def test_begin_quotes_kept() -> None:
     texts = [value for case in iter_cases(BEGIN, BEGIN_MAPPING) for value in case.inputs.values()]
     assert any('"' in text for text in texts)
 
 
-@needs_begin
 def test_begin_version_stable() -> None:
     assert scan_dataset(BEGIN, BEGIN_MAPPING).version == scan_dataset(BEGIN, BEGIN_MAPPING).version
 
 
-@needs_recipes
 def test_recipe_counts() -> None:
     info = scan_dataset(RECIPES, RECIPE_MAPPING)
     assert info.format == "jsonl"
@@ -72,7 +67,6 @@ def test_recipe_counts() -> None:
     assert info.n_fail == 26
 
 
-@needs_recipes
 def test_recipe_cases() -> None:
     cases = list(iter_cases(RECIPES, RECIPE_MAPPING))
     assert cases[0].case_id == "48_3"

@@ -18,7 +18,7 @@ def test_bucket_waits_when_drained() -> None:
         return time.perf_counter() - started
 
     waited = asyncio.run(go())
-    assert 0.4 <= waited <= 1.0
+    assert 0.4 <= waited <= 2.0
 
 
 def test_bucket_refund() -> None:

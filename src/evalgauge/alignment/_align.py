@@ -121,13 +121,33 @@ async def run_alignment(
     }
     judge_config = _judge_config(config)
     scorer, details = _build_judge(judge_config, config, parts["train"], parts["dev"])
-    if hasattr(scorer, "model"):
-        await scorer.model.check_ready()
+    model = getattr(scorer, "model", None)
+    try:
+        if model is not None:
+            await model.check_ready()
+        run_id = await _judge_cases(config, store, data, parts, scorer, progress)
+    finally:
+        if model is not None:
+            await model.aclose()
+            if model.cache is not None:
+                model.cache.close()
+    membership = {c.case_id: name for name in ("dev", "test") for c in parts[name]}
+    membership.update({c.case_id: "unlabeled" for c in data.unlabeled})
+    verdicts = _read_verdicts(store, run_id, judge_config.name, membership)
+    return _report(config, data, parts, verdicts, run_id, scorer, details)
+
+
+async def _judge_cases(
+    config: SuiteConfig,
+    store: Store,
+    data: _Data,
+    parts: dict[str, list[Case]],
+    scorer: Scorer,
+    progress: bool,
+) -> str:
 
     # Train cases are not judged: their verdicts would flatter a learned judge.
     judged = parts["dev"] + parts["test"] + data.unlabeled
-    membership = {c.case_id: name for name in ("dev", "test") for c in parts[name]}
-    membership.update({c.case_id: "unlabeled" for c in data.unlabeled})
     plan = RunPlan(
         name=f"{config.name}:align",
         cases=lambda: judged,
@@ -140,8 +160,7 @@ async def run_alignment(
         dataset_path=str(config.dataset.path),
     )
     summary = await execute_run(plan, store, progress=progress)
-    verdicts = _read_verdicts(store, summary.run_id, judge_config.name, membership)
-    return _report(config, data, parts, verdicts, summary.run_id, scorer, details)
+    return summary.run_id
 
 
 def _read_verdicts(

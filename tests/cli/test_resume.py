@@ -1,0 +1,88 @@
+"""A killed process loses at most the cases in flight; --resume finishes the run."""
+
+from __future__ import annotations
+
+import json
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.cli._run import run_cli
+
+TARGET = """
+import asyncio
+
+async def slow_upper(input: str) -> str:
+    await asyncio.sleep(0.02)
+    return input.upper()
+"""
+
+
+def _count(db: Path, table: str) -> int:
+    if not db.exists():
+        return 0
+    with sqlite3.connect(db, timeout=10) as conn:
+        try:
+            return int(conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
+        except sqlite3.OperationalError:
+            return 0  # the tables do not exist yet
+
+
+def test_kill_then_resume(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "slowtarget.py").write_text(TARGET, encoding="utf-8")
+    data = tmp_path / "cases.jsonl"
+    data.write_text(
+        "".join(
+            f'{{"id": "c{i}", "input": "case {i}", "expected": "CASE {i}"}}\n' for i in range(400)
+        ),
+        encoding="utf-8",
+    )
+    args = [
+        "run",
+        str(data),
+        "--id-field",
+        "id",
+        "--expected",
+        "expected",
+        "--target",
+        "python:slowtarget:slow_upper",
+        "--scorer",
+        "exact_match",
+        "--concurrency",
+        "4",
+    ]
+    db = tmp_path / ".evalgauge" / "evalgauge.db"
+    process = subprocess.Popen(
+        [sys.executable, "-c", "from evalgauge.cli.main import main; main()", *args],
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 60
+    while _count(db, "case_results") < 40 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    process.send_signal(signal.SIGKILL)
+    process.wait(timeout=10)
+    stored = _count(db, "case_results")
+    with sqlite3.connect(db) as conn:
+        run_id = conn.execute("SELECT run_id FROM runs").fetchone()[0]
+        status = conn.execute("SELECT status FROM runs").fetchone()[0]
+
+    result = run_cli(capsys, *args, "--resume", run_id, "--json")
+    card = json.loads(result.stdout)
+    assert 40 <= stored < 400
+    assert status == "running"
+    assert result.code == 0
+    assert card["invocation"]["skipped"] == stored
+    assert card["cases"] == 400
+    assert _count(db, "scores") == 400
+    assert card["metrics"][0]["mean"] == 1.0
+    assert card["run"]["status"] == "completed"
