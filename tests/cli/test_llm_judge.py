@@ -90,3 +90,48 @@ def test_llm_judge_align(
     assert "Pass when the answer agrees" in first_prompt
     assert all(v["error"] is None or "q7" in v["case_id"] or v["case_id"] == "t7" for v in errors)
     assert sum(report["judge_errors"].values()) == len(errors)
+
+
+def test_judge_no_better_than_chance(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("EVALGAUGE_TEST_KEY", "k")
+    data = _labeled(tmp_path / "traces.jsonl", 40)
+    rubric = tmp_path / "rubric.md"
+    rubric.write_text("Pass everything.", encoding="utf-8")
+    always_pass = Reply(json.dumps({"verdict": "pass", "reason": "looks fine"}))
+    with FakeLLMServer(lambda body, attempt: always_pass) as server:
+        result = run_cli(
+            capsys,
+            "align",
+            str(data),
+            "--id-field",
+            "id",
+            "--input",
+            "question,context",
+            "--output",
+            "answer",
+            "--label",
+            "label",
+            "--pass-value",
+            "pass",
+            "--fail-value",
+            "fail",
+            "--judge",
+            "openai:judge-model",
+            "--base-url",
+            server.base_url,
+            "--api-key-env",
+            "EVALGAUGE_TEST_KEY",
+            "--rubric",
+            str(rubric),
+            "--json",
+        )
+    report = json.loads(result.stdout)
+    assert result.code == 1
+    assert "no better than chance" in result.stderr
+    assert report["test"]["tnr"] == 0.0
+    assert report["test"]["kappa"] == 0.0
+    assert report["corrected_pass_rate"] is None
+    assert "no better than chance" in report["corrected_pass_rate_error"]
