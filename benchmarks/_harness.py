@@ -26,20 +26,20 @@ class ChildRun:
 
     `wall_s` runs from just before the fork to the reaping of the child, so interpreter
     start-up and imports are included. `peak_rss_mb` is the child's `ru_maxrss` as returned
-    by `wait4`, which is the kernel's high-water mark of its resident set (VmHWM).
+    by `wait4`, which is the kernel's high-water mark of its resident set (VmHWM). `cpu_s` is
+    its user plus system CPU time.
     """
 
     argv: tuple[str, ...]
     returncode: int
     wall_s: float
     peak_rss_mb: float
+    cpu_s: float
     stdout: str
     stderr: str
 
 
-def run_child(
-    argv: Sequence[str], *, cwd: Path, env: Mapping[str, str] | None = None
-) -> ChildRun:
+def run_child(argv: Sequence[str], *, cwd: Path, env: Mapping[str, str] | None = None) -> ChildRun:
     """Run `argv` to completion and return its wall time, peak RSS and output.
 
     Output goes to temporary files, not pipes, so a child that writes a lot never blocks
@@ -69,6 +69,7 @@ def run_child(
         returncode=process.returncode,
         wall_s=wall_s,
         peak_rss_mb=usage.ru_maxrss / 1024.0,
+        cpu_s=usage.ru_utime + usage.ru_stime,
         stdout=stdout,
         stderr=stderr,
     )
@@ -124,17 +125,26 @@ def _memory_gib() -> float | None:
     return None
 
 
-def _git_commit() -> str:
+def _git(*args: str) -> str | None:
     try:
         completed = subprocess.run(
-            ["git", "-C", str(REPO_ROOT), "rev-parse", "--short", "HEAD"],
-            capture_output=True,
-            text=True,
-            check=True,
+            ["git", "-C", str(REPO_ROOT), *args], capture_output=True, text=True, check=True
         )
     except (OSError, subprocess.CalledProcessError):
-        return "unknown"
+        return None
     return completed.stdout.strip()
+
+
+def _git_commit() -> str:
+    """Return the short HEAD commit, flagged when `src/` has uncommitted changes."""
+    commit = _git("rev-parse", "--short", "HEAD")
+    if commit is None:
+        return "unknown"
+    changed = _git("status", "--porcelain", "--", "src")
+    if changed:
+        count = len(changed.splitlines())
+        return f"{commit} plus uncommitted changes to {count} files under src/"
+    return commit
 
 
 def _python_version(python: Path) -> str:

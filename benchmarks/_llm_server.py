@@ -3,7 +3,8 @@
 Every chat reply is the last user message upper-cased, sent after `--latency-ms`. The
 process prints the base URL on the first line of stdout and serves until its stdin closes
 or it gets SIGTERM or SIGINT. Each line `stats` on stdin makes it print one JSON line of
-request counts since the previous `stats` and reset them, so send it only while no request
+request counts and CPU seconds (all threads) since the previous `stats` and reset
+them, so send it only while no request
 is in flight.
 
 It puts the repository root on `sys.path` to import `tests.fakes`. Run it with the
@@ -18,6 +19,7 @@ import argparse
 import json
 import signal
 import sys
+import time
 from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING
@@ -51,12 +53,14 @@ def main(argv: list[str] | None = None) -> int:
     script = delayed(echo_script, args.latency_ms / 1000.0)
     with FakeLLMServer(script) as server:
         print(server.base_url, flush=True)
+        cpu_since = time.process_time()
         try:
             for line in sys.stdin:
                 command = line.strip()
                 if command == "stats":
-                    print(json.dumps(_stats(server)), flush=True)
+                    print(json.dumps(_stats(server, cpu_since)), flush=True)
                     server.reset()
+                    cpu_since = time.process_time()
                 elif command:
                     print(json.dumps({"error": f"unknown command {command!r}"}), flush=True)
         except _Stop:
@@ -64,8 +68,9 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _stats(server: FakeLLMServer) -> dict[str, object]:
+def _stats(server: FakeLLMServer, cpu_since: float) -> dict[str, object]:
     return {
+        "cpu_s": time.process_time() - cpu_since,
         "requests": server.request_count,
         "chat_requests": len(server.requests),
         "max_in_flight": server.max_in_flight,

@@ -240,9 +240,7 @@ def scaling(args: argparse.Namespace, workdir: Path) -> list[dict[str, Any]]:
         runs = []
         for repeat in range(args.repeat):
             database = workdir / f"scaling-{n}-{repeat}.db"
-            runs.append(
-                run_evalgauge(args.evalgauge, data, database, n, args.concurrency, workdir)
-            )
+            runs.append(run_evalgauge(args.evalgauge, data, database, n, args.concurrency, workdir))
             database.unlink()
         row = {
             "cases": n,

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import IO, Any
 
 import orjson
+
 from _harness import (
     BenchmarkError,
     ChildRun,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from sqlalchemy import text
@@ -16,6 +17,7 @@ from evalgauge.store import (
     ScorerRecord,
     Store,
     current_revision,
+    run_migrations,
 )
 from evalgauge.store._schema import metadata
 
@@ -58,16 +60,37 @@ def test_open_applies_migrations(store_url: str) -> None:
     store.close()
 
 
-def test_migrations_match_schema(store_url: str) -> None:
+def test_migrations_match_schema(store_url: str, tmp_path: Path) -> None:
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
+    from sqlalchemy import create_engine
 
-    store = Store.open(store_url)
-    with store.engine.connect() as conn:
-        context = MigrationContext.configure(conn)
-        diff = compare_metadata(context, metadata)
-    store.close()
+    if store_url.startswith("sqlite"):
+        url = f"sqlite:///{tmp_path / 'migrated.db'}"
+    else:
+        url = store_url.rsplit("/", 1)[0] + "/postgres"
+        admin = create_engine(
+            url.replace("postgresql://", "postgresql+psycopg://"), isolation_level="AUTOCOMMIT"
+        )
+        with admin.connect() as conn:
+            conn.execute(text('DROP DATABASE IF EXISTS "evalgauge_migrated"'))
+            conn.execute(text('CREATE DATABASE "evalgauge_migrated"'))
+        admin.dispose()
+        url = store_url.rsplit("/", 1)[0] + "/evalgauge_migrated"
+    engine = Store.open(url).engine  # creates the tables directly on an empty database
+    engine.dispose()
+    migrated = create_engine(url.replace("postgresql://", "postgresql+psycopg://"))
+    with migrated.begin() as conn:
+        for table in reversed(metadata.sorted_tables):
+            conn.execute(text(f"DROP TABLE {table.name}"))
+        conn.execute(text("DROP TABLE alembic_version"))
+    run_migrations(migrated)  # the same schema, built by the migrations alone
+    with migrated.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), metadata)
+        revision = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    migrated.dispose()
     assert diff == []
+    assert revision == HEAD_REVISION
 
 
 def test_run_round_trip(store_url: str) -> None:

@@ -1,9 +1,9 @@
-"""The run loop: a bounded pool of workers over a queue, with group-committed results.
+"""The run loop: a bounded pool of workers over one case iterator, with group commits.
 
-Workers pull cases from a bounded queue, call the target, run the scorers and append the
-result to a buffer. One writer task commits whatever the buffer holds in a single transaction
-as soon as the previous commit ends, so batches grow with throughput and a killed process
-loses only the cases in flight and the batch being committed.
+Workers take cases from a shared iterator over the dataset, call the target, run the scorers
+and append the result to a buffer. One writer task commits whatever the buffer holds in a
+single transaction as soon as the previous commit ends, so batches grow with throughput and
+a killed process loses only the cases in flight and the batch being committed.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import contextlib
 import logging
 import signal
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -154,26 +154,22 @@ class _Run:
             return ScoreResult(scorer.name, error_type=type(exc).__name__, error_message=str(exc))
         return ScoreResult(scorer.name, score.value, score.passed, score.reason)
 
-    async def feed(self, queue: asyncio.Queue[Case | None], workers: int) -> None:
-        try:
-            for case in self.plan.cases():
-                if self.stopping.is_set():
-                    break
-                if case.case_id in self.skip:
-                    self.skipped += 1
-                    continue
-                await queue.put(case)
-        finally:
-            for _ in range(workers):
-                await queue.put(None)
+    def pending(self) -> Iterator[Case]:
+        """The cases still to run, in dataset order, until a stop is requested.
 
-    async def work(self, queue: asyncio.Queue[Case | None]) -> None:
-        while True:
-            case = await queue.get()
-            if case is None:
-                return
+        Workers share this one iterator. It never awaits, so two workers never run it at
+        once, and a case is handed out exactly once.
+        """
+        for case in self.plan.cases():
             if self.stopping.is_set():
-                continue  # queued but not started: left for --resume
+                return
+            if case.case_id in self.skip:
+                self.skipped += 1
+                continue
+            yield case
+
+    async def work(self, cases: Iterator[Case]) -> None:
+        for case in cases:
             result = await self.process(case)
             self.processed += 1
             if result.error_type is not None:
@@ -231,15 +227,13 @@ async def execute_run(
     started = time.perf_counter()
     bar = _Progress(progress, plan.n_cases, len(skip))
     workers = min(plan.settings.concurrency, max(1, plan.n_cases - len(skip)))
-    queue: asyncio.Queue[Case | None] = asyncio.Queue(maxsize=workers * 4)
     done = asyncio.Event()
     loop = asyncio.get_running_loop()
     with _interrupt_handler(loop, state):
         writer = asyncio.create_task(state.write(done, bar))
         try:
-            feeder = asyncio.create_task(state.feed(queue, workers))
-            await asyncio.gather(*(state.work(queue) for _ in range(workers)))
-            await feeder
+            cases = state.pending()
+            await asyncio.gather(*(state.work(cases) for _ in range(workers)))
         finally:
             done.set()
             await writer
