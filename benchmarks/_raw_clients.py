@@ -14,6 +14,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import orjson
+
 from _harness import BenchmarkError
 
 MODEL = "bench"

@@ -4,9 +4,10 @@ The fake server (the test suite's, started in its own process by `_llm_server.py
 each chat request with the user message upper-cased after `--latency-ms`. With
 `--concurrency` requests in flight, no client can exceed concurrency / latency requests per
 second, so the report gives evalgauge's sustained throughput as a percentage of that bound.
-A raw httpx2 client with the same concurrency, in this process and without evalgauge, runs
-side by side in every repeat to show how much of the gap the HTTP client and the two-core
-machine already cost.
+Baseline clients with the same concurrency, in this process and without evalgauge, run
+side by side in every repeat: httpx2 (the HTTP client under evalgauge's OpenAI client) shows
+what the HTTP client alone costs, and hand-written HTTP over asyncio streams shows what the
+server and the two-core machine allow.
 
 Run from the repository root:
 
@@ -24,11 +25,9 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import IO, Any
-
-import orjson
 
 from _harness import (
     BenchmarkError,
@@ -41,10 +40,10 @@ from _harness import (
     run_child,
     write_jsonl_cases,
 )
+from _raw_clients import CLIENTS, MODEL, client_pass
 
 SERVER_SCRIPT = Path(__file__).resolve().with_name("_llm_server.py")
 API_KEY_ENV = "EVALGAUGE_BENCH_API_KEY"
-MODEL = "bench"
 # Seconds to wait for the server to print its base URL.
 SERVER_START_TIMEOUT_S = 30.0
 # Target from the project's performance goals, printed next to the figures.
@@ -116,65 +115,35 @@ class LLMServer:
 
 @dataclass(frozen=True)
 class Measurement:
-    """One timed pass over every request, by evalgauge or by the raw client."""
+    """One timed pass over every request, by evalgauge or by a baseline client.
 
+    `elapsed_s` is the time spent sending requests (for evalgauge the run loop's own
+    `elapsed_s`), and `wall_s` adds start-up and shutdown: interpreter, imports, store and
+    scorecard for evalgauge, client set-up for a baseline. `client_cpu_s` covers the same
+    span as `wall_s`, and `server` holds the fake server's counters for the pass.
+    """
+
+    client: str
     processed: int
     elapsed_s: float
     wall_s: float
+    client_cpu_s: float
     server: dict[str, Any]
     peak_rss_mb: float | None = None
 
-
-async def _raw_client_pass(
-    base_url: str, n: int, concurrency: int, client_module: str
-) -> tuple[int, float]:
-    """Send `n` chat requests with `concurrency` workers; return (answered, elapsed s)."""
-    if client_module == "httpx":
-        import httpx as http
-    else:
-        import httpx2 as http  # type: ignore[no-redef]
-
-    limits = http.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    url = f"{base_url}/chat/completions"
-    headers = {"authorization": "Bearer unused", "content-type": "application/json"}
-    pending = iter(range(n))
-    failures: list[str] = []
-    answered = 0
-
-    async def worker(client: Any) -> None:
-        nonlocal answered
-        for i in pending:
-            body = {
-                "model": MODEL,
-                "messages": [{"role": "user", "content": f"case {i}"}],
-                "temperature": 0.0,
-            }
-            response = await client.post(url, content=orjson.dumps(body), headers=headers)
-            if response.status_code != 200:
-                failures.append(f"case {i}: HTTP {response.status_code}")
-                continue
-            content = orjson.loads(response.content)["choices"][0]["message"]["content"]
-            if content != f"CASE {i}":
-                failures.append(f"case {i}: reply {content!r}")
-                continue
-            answered += 1
-
-    async with http.AsyncClient(limits=limits, timeout=60.0) as client:
-        started = time.perf_counter()
-        await asyncio.gather(*(worker(client) for _ in range(concurrency)))
-        elapsed = time.perf_counter() - started
-    if failures:
-        raise BenchmarkError(f"raw client: {len(failures)} failed requests, first: {failures[0]}")
-    return answered, elapsed
+    @property
+    def rate(self) -> float:
+        return self.processed / self.elapsed_s
 
 
-def measure_raw(server: LLMServer, n: int, concurrency: int, client_module: str) -> Measurement:
+def measure_baseline(server: LLMServer, client: str, n: int, concurrency: int) -> Measurement:
+    """Run one pass of a baseline client in this process."""
+    cpu_started = time.process_time()
     started = time.perf_counter()
-    answered, elapsed = asyncio.run(
-        _raw_client_pass(server.base_url, n, concurrency, client_module)
-    )
+    answered, elapsed = asyncio.run(client_pass(client, server.base_url, n, concurrency))
     wall = time.perf_counter() - started
-    return Measurement(answered, elapsed, wall, server.take_stats())
+    cpu = time.process_time() - cpu_started
+    return Measurement(client, answered, elapsed, wall, cpu, server.take_stats())
 
 
 def evalgauge_argv(
@@ -231,6 +200,7 @@ def check_run(card: dict[str, Any], database: Path, n: int) -> None:
 def measure_evalgauge(
     args: argparse.Namespace, server: LLMServer, data: Path, database: Path, workdir: Path
 ) -> Measurement:
+    """Run one evalgauge process on a fresh database and check its scorecard and store."""
     database.unlink(missing_ok=True)
     env = os.environ | {API_KEY_ENV: "unused"}
     argv = evalgauge_argv(args.evalgauge, data, database, server.base_url, args.concurrency)
@@ -239,9 +209,11 @@ def measure_evalgauge(
     card = json.loads(child.stdout)
     check_run(card, database, args.requests)
     return Measurement(
+        client="evalgauge",
         processed=int(card["invocation"]["processed"]),
         elapsed_s=float(card["invocation"]["elapsed_s"]),
         wall_s=child.wall_s,
+        client_cpu_s=child.cpu_s,
         server=server.take_stats(),
         peak_rss_mb=child.peak_rss_mb,
     )
@@ -256,53 +228,69 @@ def check_server(what: str, stats: dict[str, Any], n: int, concurrency: int) -> 
         )
 
 
+CLIENT_LABELS = {
+    "evalgauge": "evalgauge run (own process)",
+    "httpx2": "httpx2.AsyncClient, no evalgauge",
+    "httpx": "httpx.AsyncClient, no evalgauge",
+    "streams": "asyncio streams, hand-written HTTP/1.1",
+}
+
+
 def report(
-    args: argparse.Namespace, ours: list[Measurement], raw: list[Measurement], bound: float
+    args: argparse.Namespace, runs: dict[str, list[Measurement]], bound: float
 ) -> dict[str, Any]:
     n = args.requests
-    engine_rate = median([m.processed / m.elapsed_s for m in ours])
-    wall_rate = median([m.processed / m.wall_s for m in ours])
-    raw_rate = median([m.processed / m.elapsed_s for m in raw])
     print(
         f"\nLLM-bound throughput, {n} requests, concurrency {args.concurrency}, "
         f"{args.latency_ms:g} ms per reply, median of {args.repeat}"
     )
     print(f"bound = {args.concurrency} / {args.latency_ms / 1000:g} s = {bound:,.0f} req/s")
-    print("| client | req/s | % of bound | max in flight |")
-    print("|---|---|---|---|")
-    ours_in_flight = max(m.server["max_in_flight"] for m in ours)
-    raw_in_flight = max(m.server["max_in_flight"] for m in raw)
     print(
-        f"| evalgauge, processed / elapsed_s | {engine_rate:,.0f} | "
-        f"{100 * engine_rate / bound:.1f} | {ours_in_flight} |"
+        "| client | req/s | % of bound | req/s incl. start-up | client CPU ms/req | "
+        "server CPU ms/req | max in flight |"
     )
-    print(
-        f"| evalgauge, processed / whole-process wall | {wall_rate:,.0f} | "
-        f"{100 * wall_rate / bound:.1f} | {ours_in_flight} |"
-    )
-    print(
-        f"| raw {args.raw_client} AsyncClient, one process | {raw_rate:,.0f} | "
-        f"{100 * raw_rate / bound:.1f} | {raw_in_flight} |"
-    )
-    ratio = [o.processed / o.elapsed_s / (r.processed / r.elapsed_s) for o, r in zip(ours, raw)]
+    print("|---|---|---|---|---|---|---|")
+    for client, measurements in runs.items():
+        rate = median([m.rate for m in measurements])
+        wall_rate = median([m.processed / m.wall_s for m in measurements])
+        client_cpu = median([1000 * m.client_cpu_s / m.processed for m in measurements])
+        server_cpu = median([1000 * m.server["cpu_s"] / m.processed for m in measurements])
+        in_flight = max(m.server["max_in_flight"] for m in measurements)
+        print(
+            f"| {CLIENT_LABELS[client]} | {rate:,.0f} | {100 * rate / bound:.1f} | "
+            f"{wall_rate:,.0f} | {client_cpu:.2f} | {server_cpu:.2f} | {in_flight} |"
+        )
+
+    ours = runs["evalgauge"]
+    percent = 100 * median([m.rate for m in ours]) / bound
+    verdict = "met" if percent >= TARGET_PERCENT_OF_BOUND else "missed"
     peak = median([m.peak_rss_mb for m in ours if m.peak_rss_mb is not None])
-    verdict = "met" if 100 * engine_rate / bound >= TARGET_PERCENT_OF_BOUND else "missed"
-    print(
-        f"\nevalgauge / raw client, per repeat: {', '.join(f'{x:.2f}' for x in ratio)}; "
-        f"evalgauge peak RSS {peak:.0f} MB"
-    )
-    print(f"target >= {TARGET_PERCENT_OF_BOUND:g}% of bound (processed / elapsed_s): {verdict}")
+    print(f"\nevalgauge peak RSS {peak:.0f} MB")
+    for client, measurements in runs.items():
+        if client == "evalgauge":
+            continue
+        ratios = [o.rate / b.rate for o, b in zip(ours, measurements, strict=True)]
+        print(
+            f"evalgauge / {client} per repeat: {', '.join(f'{x:.2f}' for x in ratios)} "
+            f"(median {median(ratios):.2f})"
+        )
+    print(f"target >= {TARGET_PERCENT_OF_BOUND:g}% of bound: {percent:.1f}%, {verdict}")
     return {
         "bound_req_s": bound,
-        "evalgauge_engine_req_s": [m.processed / m.elapsed_s for m in ours],
-        "evalgauge_wall_req_s": [m.processed / m.wall_s for m in ours],
-        "evalgauge_elapsed_s": [m.elapsed_s for m in ours],
-        "evalgauge_wall_s": [m.wall_s for m in ours],
-        "evalgauge_peak_rss_mb": [m.peak_rss_mb for m in ours],
-        "raw_req_s": [m.processed / m.elapsed_s for m in raw],
-        "per_repeat_ratio": ratio,
-        "server": {"evalgauge": [m.server for m in ours], "raw": [m.server for m in raw]},
+        "runs": {
+            client: [asdict(m) for m in measurements] for client, measurements in runs.items()
+        },
     }
+
+
+def parse_clients(text: str) -> list[str]:
+    clients = [part.strip() for part in text.split(",") if part.strip()]
+    unknown = sorted(set(clients) - set(CLIENTS))
+    if unknown:
+        raise argparse.ArgumentTypeError(
+            f"unknown client {', '.join(unknown)}; choose from {', '.join(CLIENTS)}"
+        )
+    return clients
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -314,10 +302,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--repeat", type=int, default=3, help="runs of each measurement")
     parser.add_argument(
-        "--raw-client",
-        choices=["httpx2", "httpx"],
-        default="httpx2",
-        help="HTTP client of the baseline (evalgauge's OpenAI client uses httpx2)",
+        "--baselines",
+        type=parse_clients,
+        default=["httpx2", "streams"],
+        help="comma-separated baseline clients from httpx2, httpx, streams "
+        "(default httpx2,streams; evalgauge's OpenAI client uses httpx2)",
     )
     parser.add_argument(
         "--evalgauge",
@@ -332,40 +321,42 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
+def run_all(args: argparse.Namespace, workdir: Path) -> dict[str, list[Measurement]]:
+    """Run evalgauge and every baseline once per repeat, rotating which one goes first."""
+    data = workdir / f"requests-{args.requests}.jsonl"
+    write_jsonl_cases(data, args.requests, with_output=False)
+    clients = ["evalgauge", *args.baselines]
+    runs: dict[str, list[Measurement]] = {client: [] for client in clients}
+    with LLMServer(Path(sys.executable), args.latency_ms) as server:
+        server.take_stats()  # drop anything counted before the first pass
+        for repeat in range(args.repeat):
+            shift = repeat % len(clients)
+            for client in clients[shift:] + clients[:shift]:
+                if client == "evalgauge":
+                    database = workdir / f"llm-{repeat}.db"
+                    m = measure_evalgauge(args, server, data, database, workdir)
+                else:
+                    m = measure_baseline(server, client, args.requests, args.concurrency)
+                check_server(client, m.server, args.requests, args.concurrency)
+                runs[client].append(m)
+                print(
+                    f"  repeat {repeat + 1}: {client} {m.rate:,.0f} req/s (wall {m.wall_s:.2f} s)",
+                    file=sys.stderr,
+                )
+    return runs
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     facts = machine_facts(Path(sys.executable))
     print_facts(facts)
     bound = args.concurrency / (args.latency_ms / 1000.0)
-    ours: list[Measurement] = []
-    raw: list[Measurement] = []
     with tempfile.TemporaryDirectory(prefix="evalgauge-bench-") as tmp:
-        workdir = Path(tmp)
-        data = workdir / f"requests-{args.requests}.jsonl"
-        write_jsonl_cases(data, args.requests, with_output=False)
-        with LLMServer(Path(sys.executable), args.latency_ms) as server:
-            server.take_stats()  # drop anything counted before the first pass
-            for repeat in range(args.repeat):
-                order = ["evalgauge", "raw"] if repeat % 2 == 0 else ["raw", "evalgauge"]
-                for name in order:
-                    if name == "evalgauge":
-                        database = workdir / f"llm-{repeat}.db"
-                        m = measure_evalgauge(args, server, data, database, workdir)
-                        check_server("evalgauge", m.server, args.requests, args.concurrency)
-                        ours.append(m)
-                    else:
-                        m = measure_raw(server, args.requests, args.concurrency, args.raw_client)
-                        check_server("raw client", m.server, args.requests, args.concurrency)
-                        raw.append(m)
-                    print(
-                        f"  repeat {repeat + 1}: {name} {m.processed / m.elapsed_s:,.0f} req/s "
-                        f"(wall {m.wall_s:.2f} s)",
-                        file=sys.stderr,
-                    )
-    figures = report(args, ours, raw, bound)
+        runs = run_all(args, Path(tmp))
+    figures = report(args, runs, bound)
     if args.json_out is not None:
-        payload = {"machine": facts, "arguments": vars(args) | {"evalgauge": str(args.evalgauge)}}
-        payload["results"] = figures
+        arguments = vars(args) | {"evalgauge": str(args.evalgauge)}
+        payload = {"machine": facts, "arguments": arguments, "results": figures}
         args.json_out.write_text(json.dumps(payload, indent=2, default=str) + "\n")
     return 0
 

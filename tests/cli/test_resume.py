@@ -86,3 +86,51 @@ def test_kill_then_resume(
     assert _count(db, "scores") == 400
     assert card["metrics"][0]["mean"] == 1.0
     assert card["run"]["status"] == "completed"
+
+
+def test_ctrl_c_saves_and_exits_130(tmp_path: Path) -> None:
+    (tmp_path / "slowtarget.py").write_text(TARGET, encoding="utf-8")
+    data = tmp_path / "cases.jsonl"
+    data.write_text(
+        "".join(
+            f'{{"id": "c{i}", "input": "case {i}", "expected": "CASE {i}"}}\n' for i in range(2000)
+        ),
+        encoding="utf-8",
+    )
+    db = tmp_path / ".evalgauge" / "evalgauge.db"
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "from evalgauge.cli.main import main; main()",
+            "run",
+            str(data),
+            "--id-field",
+            "id",
+            "--expected",
+            "expected",
+            "--target",
+            "python:slowtarget:slow_upper",
+            "--scorer",
+            "exact_match",
+            "--concurrency",
+            "4",
+        ],
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 60
+    while _count(db, "case_results") < 20 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=30)
+    with sqlite3.connect(db) as conn:
+        status = conn.execute("SELECT status FROM runs").fetchone()[0]
+    stored = _count(db, "case_results")
+    assert process.returncode == 130
+    assert "--resume" in stderr
+    assert status == "interrupted"
+    assert 20 <= stored < 2000
+    assert _count(db, "scores") == stored
