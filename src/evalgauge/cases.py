@@ -10,7 +10,7 @@ from typing import Any
 class Case:
     """One dataset row after field mapping.
 
-    `inputs` holds the fields the target and the judge see, in mapping order. `output` is the
+    `inputs` contains the fields the target and the judge see, in mapping order. `output` is the
     recorded output when the dataset carries one. `label` is the human verdict: True for pass,
     False for fail, None when the row is unlabeled.
     """

@@ -105,6 +105,6 @@ class ScorerError(CaseError):
 
 
 class JudgeParseError(ScorerError):
-    """A judge reply that holds no readable pass or fail verdict."""
+    """A judge reply that contains no readable pass or fail verdict."""
 
     error_type = "judge_parse_error"

@@ -44,7 +44,7 @@ def _load(config: SuiteConfig) -> _Data:
 
     mapping = field_mapping(config.dataset)
     if mapping.label is None:
-        raise UsageError("align needs human labels: set --label to the field that holds them")
+        raise UsageError("align needs human labels: set --label to the field that contains them")
     if mapping.output is None:
         raise UsageError("align judges recorded outputs: set --output to the field holding them")
     info = scan_dataset(config.dataset.path, mapping, format=config.dataset.format)

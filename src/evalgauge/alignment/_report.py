@@ -19,6 +19,19 @@ class Verdict:
     reason: str | None = None
     error: str | None = None
 
+    def to_dict(self) -> dict[str, Any]:
+        verdict = None
+        if self.passed is not None:
+            verdict = "pass" if self.passed else "fail"
+        return {
+            "case_id": self.case_id,
+            "split": self.split,
+            "label": self.label,
+            "verdict": verdict,
+            "reason": self.reason,
+            "error": self.error,
+        }
+
 
 @dataclass
 class AlignmentReport:
@@ -57,15 +70,5 @@ class AlignmentReport:
             "corrected_pass_rate": self.corrected.to_dict() if self.corrected else None,
             "corrected_pass_rate_error": self.corrected_error,
             "warnings": self.warnings,
-            "verdicts": [
-                {
-                    "case_id": v.case_id,
-                    "split": v.split,
-                    "label": v.label,
-                    "verdict": None if v.passed is None else ("pass" if v.passed else "fail"),
-                    "reason": v.reason,
-                    "error": v.error,
-                }
-                for v in self.verdicts
-            ],
+            "verdicts": [v.to_dict() for v in self.verdicts],
         }

@@ -54,7 +54,7 @@ def chat_model(
     settings: EngineSettings,
     cache: ResponseCache | None,
 ) -> ResilientModel:
-    """A client for `provider` wrapped with the engine's retries, limits and cache."""
+    """Build a client for `provider`, wrapped with the engine's retries, limits and cache."""
     key_env = api_key_env or DEFAULT_KEY_ENV[provider]
     if provider == "openai":
         from evalgauge.models._openai import OpenAICompatibleModel

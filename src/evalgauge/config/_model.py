@@ -21,7 +21,7 @@ def _as_list(value: Any) -> Any:
 
 
 class DatasetConfig(_Strict):
-    """Where the cases are and how their fields map onto a case."""
+    """Location of the cases and the mapping of their fields onto a case."""
 
     path: Path
     input: list[str] = Field(default_factory=list)

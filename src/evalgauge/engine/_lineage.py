@@ -19,7 +19,7 @@ def config_hash(config: dict[str, Any]) -> str:
 
 
 def git_commit(directory: Path | None = None) -> str | None:
-    """The checked-out commit of the repository around `directory`, or None outside git."""
+    """Return the checked-out commit of the repository around `directory`, or None."""
     try:
         completed = subprocess.run(
             ["git", "rev-parse", "HEAD"],
@@ -36,6 +36,6 @@ def git_commit(directory: Path | None = None) -> str | None:
 
 
 def new_run_id(now: datetime | None = None) -> str:
-    """A sortable, unique run id such as `20261204-071512-3fa2c1`."""
+    """Make a sortable, unique run id such as `20261204-071512-3fa2c1`."""
     moment = now or datetime.now(UTC)
     return f"{moment:%Y%m%d-%H%M%S}-{secrets.token_hex(3)}"

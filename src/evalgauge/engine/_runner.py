@@ -1,7 +1,7 @@
 """The run loop: a bounded pool of workers over one case iterator, with group commits.
 
 Workers take cases from a shared iterator over the dataset, call the target, run the scorers
-and append the result to a buffer. One writer task commits whatever the buffer holds in a
+and append the result to a buffer. One writer task commits the whole buffer in a
 single transaction as soon as the previous commit ends, so batches grow with throughput and
 a killed process loses only the cases in flight and the batch being committed.
 """
@@ -155,10 +155,10 @@ class _Run:
         return ScoreResult(scorer.name, score.value, score.passed, score.reason)
 
     def pending(self) -> Iterator[Case]:
-        """The cases still to run, in dataset order, until a stop is requested.
+        """Yield the cases still to run, in dataset order, until a stop is requested.
 
-        Workers share this one iterator. It never awaits, so two workers never run it at
-        once, and a case is handed out exactly once.
+        Workers share this one generator. Because it never awaits, the event loop cannot
+        switch workers inside it, so each case goes to exactly one worker.
         """
         for case in self.plan.cases():
             if self.stopping.is_set():

@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 
 class CachePolicy(StrEnum):
-    """How model calls use the response cache."""
+    """Policy of model calls toward the response cache."""
 
     OFF = "off"
     """Every call goes to the provider; nothing is read or written."""

@@ -40,7 +40,7 @@ class ExactMatch:
 
 
 class Contains:
-    """Pass when `Case.expected` occurs in the output (case-insensitive unless told otherwise)."""
+    """Pass when `Case.expected` occurs in the output; case-insensitive by default."""
 
     def __init__(self, *, name: str = "contains", case_sensitive: bool = False) -> None:
         self.name = name

@@ -43,8 +43,8 @@ runs = Table(
     Column("config_json", Text, nullable=False),
 )
 
-# One row per scorer of a run; every score points at it, so each score carries its judge
-# model and prompt hash without repeating them 100,000 times.
+# One row per scorer of a run. Every score points at it, so each score carries its judge
+# model and prompt hash without repeating them on every row.
 run_scorers = Table(
     "run_scorers",
     metadata,
@@ -76,8 +76,8 @@ case_results = Table(
     UniqueConstraint("run_id", "case_id", name="uq_case_results_run_case"),
 )
 
-# The composite primary key is the guard against storing a score twice; on SQLite the table
-# is WITHOUT ROWID, so that key is the only B-tree to maintain.
+# The composite primary key guards against storing a score twice. On SQLite the table is
+# WITHOUT ROWID, so that key is the only B-tree to maintain.
 scores = Table(
     "scores",
     metadata,

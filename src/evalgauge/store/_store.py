@@ -292,10 +292,10 @@ _SCORE_COLUMNS = (
 
 
 def _insert_ignore_sql(dialect: str, table: str, columns: Sequence[str]) -> str:
-    """An INSERT that skips rows whose unique key is already stored.
+    """Build an INSERT that skips rows whose unique key is already stored.
 
-    ON CONFLICT DO NOTHING rather than SQLite's INSERT OR IGNORE: the latter also drops rows
-    that break NOT NULL, which would lose bad results silently instead of failing the batch.
+    It uses ON CONFLICT DO NOTHING, not SQLite's INSERT OR IGNORE, because the latter also
+    drops rows that break NOT NULL and so would lose bad results instead of failing the batch.
     """
     names = ", ".join(columns)
     mark = "?" if dialect == "sqlite" else "%s"

@@ -11,7 +11,7 @@ from evalgauge.models._base import Usage
 
 @dataclass(frozen=True, slots=True)
 class TargetOutput:
-    """What a target returned for one case, with its latency and usage when known."""
+    """Output of a target for one case, with its latency and usage when known."""
 
     text: str
     latency_ms: float | None = None

@@ -18,7 +18,7 @@ def placeholders(template: str) -> list[str]:
 
 
 def case_values(case: Case) -> dict[str, Any]:
-    """The values a template may name: every input, plus `input` and `output` when known."""
+    """Collect the values a template may name: every input, plus `input` and `output`."""
     values: dict[str, Any] = dict(case.inputs)
     values.setdefault("input", case.input_text())
     values.setdefault("case_id", case.case_id)
