@@ -75,11 +75,11 @@ def run_child(argv: Sequence[str], *, cwd: Path, env: Mapping[str, str] | None =
     )
 
 
-def require_success(run: ChildRun, what: str) -> None:
+def require_success(run: ChildRun, description: str) -> None:
     """Raise `BenchmarkError` with the tail of stderr if `run` exited with a nonzero status."""
     if run.returncode != 0:
         tail = run.stderr.strip()[-2000:]
-        raise BenchmarkError(f"{what} exited with status {run.returncode}: {tail}")
+        raise BenchmarkError(f"{description} exited with status {run.returncode}: {tail}")
 
 
 def median(values: Sequence[float]) -> float:

@@ -2,7 +2,7 @@
 
 Each pass sends chat completions for "case 0" to "case {n-1}" from `concurrency` workers
 sharing one iterator, checks that every reply is the input upper-cased, and returns the
-number answered and the elapsed seconds. A failed request raises `BenchmarkError`.
+number of correct replies and the elapsed seconds. A failed request raises `BenchmarkError`.
 """
 
 from __future__ import annotations

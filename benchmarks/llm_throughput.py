@@ -1,6 +1,6 @@
 """LLM-bound throughput: evalgauge against a local OpenAI-compatible server with fixed latency.
 
-The fake server (the test suite's, started in its own process by `_llm_server.py`) answers
+The fake server (the test suite's, started in its own process by `_llm_server.py`) replies to
 each chat request with the user message upper-cased after `--latency-ms`. With
 `--concurrency` requests in flight, no client can exceed concurrency / latency requests per
 second, so the report gives evalgauge's sustained throughput as a percentage of that bound.
@@ -120,7 +120,7 @@ class Measurement:
     `elapsed_s` is the time spent sending requests (for evalgauge the run loop's own
     `elapsed_s`), and `wall_s` adds start-up and shutdown: interpreter, imports, store and
     scorecard for evalgauge, client set-up for a baseline. `client_cpu_s` covers the same
-    span as `wall_s`, and `server` holds the fake server's counters for the pass.
+    span as `wall_s`, and `server` contains the fake server's counters for the pass.
     """
 
     client: str
@@ -174,7 +174,7 @@ def evalgauge_argv(
 
 
 def check_run(card: dict[str, Any], database: Path, n: int) -> None:
-    """Raise `BenchmarkError` unless every case got a correct answer and was stored."""
+    """Raise `BenchmarkError` unless every case got the expected reply and was stored."""
     invocation = card["invocation"]
     if invocation["status"] != "completed":
         raise BenchmarkError(f"run ended with status {invocation['status']!r}")
@@ -194,7 +194,7 @@ def check_run(card: dict[str, Any], database: Path, n: int) -> None:
         ).fetchone()[0]
     connection.close()
     if stored != n:
-        raise BenchmarkError(f"store has {stored} answered case results of {n}")
+        raise BenchmarkError(f"store has {stored} case results without an error, expected {n}")
 
 
 def measure_evalgauge(
@@ -219,12 +219,13 @@ def measure_evalgauge(
     )
 
 
-def check_server(what: str, stats: dict[str, Any], n: int, concurrency: int) -> None:
+def check_server(client: str, stats: dict[str, Any], n: int, concurrency: int) -> None:
     if stats["chat_requests"] != n or stats["script_errors"]:
-        raise BenchmarkError(f"{what}: server saw {stats}, expected {n} chat requests")
+        raise BenchmarkError(f"{client}: server saw {stats}, expected {n} chat requests")
     if stats["max_in_flight"] > concurrency:
         raise BenchmarkError(
-            f"{what}: {stats['max_in_flight']} requests in flight, over --concurrency {concurrency}"
+            f"{client}: {stats['max_in_flight']} requests in flight, "
+            f"over --concurrency {concurrency}"
         )
 
 

@@ -18,6 +18,7 @@ from typing import Any
 import httpx2
 import openai
 import orjson
+from openai._types import RequestOptions
 
 from evalgauge.errors import TargetError, TargetSetupError, TransientError
 from evalgauge.models._base import ChatRequest, ChatResponse, Usage
@@ -270,22 +271,29 @@ class OpenAICompatibleModel:
         (600 s, with 5 s to connect, in openai 3.60).
         """
         client = self._sdk_client()
-        arguments: dict[str, Any] = {
+        body: dict[str, Any] = {
             "model": self.model,
             "messages": [{"role": m.role, "content": m.content} for m in request.messages],
             "temperature": request.temperature,
         }
         if request.max_tokens is not None:
-            arguments["max_tokens"] = request.max_tokens
+            body["max_tokens"] = request.max_tokens
         if request.extra:
-            arguments["extra_body"] = dict(request.extra)
-        if timeout is not None:
-            arguments["timeout"] = timeout
+            body.update(request.extra)
+        options: RequestOptions = {} if timeout is None else {"timeout": timeout}
 
         endpoint = f"{self.base_url}/chat/completions"
         started = time.perf_counter()
         try:
-            raw = await client.chat.completions.with_raw_response.create(**arguments)
+            # The SDK's generic POST, not `chat.completions.create`: it sends the same request
+            # with the same auth and error handling, but skips the per-call walk of the
+            # request's type annotations, which doubled the client CPU of a request.
+            raw = await client.post(
+                "/chat/completions",
+                body=body,
+                cast_to=httpx2.Response,
+                options=options,
+            )
         except openai.APIStatusError as exc:
             message = error_body_message(exc.body, fallback=exc.message)
             raise status_error(
@@ -309,11 +317,11 @@ class OpenAICompatibleModel:
             ) from exc
         latency_ms = (time.perf_counter() - started) * 1000.0
 
-        body = decode_json_object(raw.http_response.content, endpoint=endpoint)
+        reply = decode_json_object(raw.content, endpoint=endpoint)
         return ChatResponse(
-            text=_reply_text(body, endpoint),
-            usage=_openai_usage(body.get("usage")),
-            model=str(body.get("model") or self.model),
+            text=_reply_text(reply, endpoint),
+            usage=_openai_usage(reply.get("usage")),
+            model=str(reply.get("model") or self.model),
             latency_ms=latency_ms,
         )
 

@@ -50,8 +50,6 @@ def _set_sqlite_pragmas(dbapi_connection: Any, _record: ConnectionPoolEntry) -> 
     # NORMAL is durable across process crashes in WAL mode; only power loss can drop the tail.
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    # 64 MB of page cache keeps the unique indexes of a large run in memory while it writes.
-    cursor.execute("PRAGMA cache_size=-65536")
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.close()
 
