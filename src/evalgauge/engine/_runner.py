@@ -186,24 +186,28 @@ class _Run:
             if not self.buffer:
                 if done.is_set():
                     return
-                self.has_results.clear()
-                waiter = asyncio.ensure_future(self.has_results.wait())
-                finished = asyncio.ensure_future(done.wait())
-                await asyncio.wait({waiter, finished}, return_when=asyncio.FIRST_COMPLETED)
-                waiter.cancel()
-                finished.cancel()
+                await self._wait_for_results(done)
                 continue
             batch, self.buffer = self.buffer, []
             self.room.set()
-            if self.store.engine.dialect.name == "sqlite":
-                # Inline is faster for SQLite: a thread would fight the workers for the GIL.
-                self.store.write_results(self.run_id, batch, self.scorer_ids)
-                await asyncio.sleep(0)
-            else:
-                await asyncio.to_thread(
-                    self.store.write_results, self.run_id, batch, self.scorer_ids
-                )
+            await self._commit(batch)
             progress.advance(len(batch))
+
+    async def _wait_for_results(self, done: asyncio.Event) -> None:
+        self.has_results.clear()
+        waiter = asyncio.ensure_future(self.has_results.wait())
+        finished = asyncio.ensure_future(done.wait())
+        await asyncio.wait({waiter, finished}, return_when=asyncio.FIRST_COMPLETED)
+        waiter.cancel()
+        finished.cancel()
+
+    async def _commit(self, batch: list[CaseResult]) -> None:
+        if self.store.engine.dialect.name == "sqlite":
+            # Inline is faster for SQLite: a thread would fight the workers for the GIL.
+            self.store.write_results(self.run_id, batch, self.scorer_ids)
+            await asyncio.sleep(0)
+        else:
+            await asyncio.to_thread(self.store.write_results, self.run_id, batch, self.scorer_ids)
 
     def request_stop(self, reason: str) -> None:
         if not self.stopping.is_set():
@@ -231,9 +235,19 @@ async def execute_run(
     loop = asyncio.get_running_loop()
     with _interrupt_handler(loop, state):
         writer = asyncio.create_task(state.write(done, bar))
+        cases = state.pending()
+        crew = asyncio.gather(*(state.work(cases) for _ in range(workers)))
         try:
-            cases = state.pending()
-            await asyncio.gather(*(state.work(cases) for _ in range(workers)))
+            pending: set[asyncio.Future[Any]] = {writer, crew}
+            await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+            if writer.done():
+                # The writer ends early only by failing; without it the workers would wait
+                # for room in the buffer forever.
+                crew.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await crew
+                writer.result()
+            await crew
         finally:
             done.set()
             await writer

@@ -61,8 +61,8 @@ class Store:
         self.engine = engine
         dialect = engine.dialect.name
         self._insert = sqlite.insert if dialect == "sqlite" else postgresql.insert
-        self._case_sql = _insert_ignore_sql(dialect, case_results.name, _CASE_COLUMNS)
-        self._score_sql = _insert_ignore_sql(dialect, scores.name, _SCORE_COLUMNS)
+        self.case_sql = _insert_ignore_sql(dialect, case_results.name, _CASE_COLUMNS)
+        self.score_sql = _insert_ignore_sql(dialect, scores.name, _SCORE_COLUMNS)
 
     @classmethod
     def open(cls, url: str | None = None, *, root: Path | None = None) -> Store:
@@ -198,44 +198,13 @@ class Store:
         """
         if not results:
             return
-        case_rows = []
-        score_rows = []
-        for result in results:
-            case_rows.append(
-                (
-                    run_id,
-                    result.case_id,
-                    orjson.dumps(result.inputs, default=str).decode(),
-                    result.label,
-                    result.output,
-                    result.latency_ms,
-                    result.cached,
-                    result.input_tokens,
-                    result.output_tokens,
-                    result.model,
-                    result.error_type,
-                    result.error_message,
-                )
-            )
-            for score in result.scores:
-                score_rows.append(
-                    (
-                        run_id,
-                        result.case_id,
-                        scorer_ids[score.scorer],
-                        score.value,
-                        score.passed,
-                        score.reason,
-                        score.error_type,
-                        score.error_message,
-                    )
-                )
+        case_rows, score_rows = result_rows(run_id, results, scorer_ids)
         # Plain DBAPI executemany: the hot path of every run, about 2x faster than Core's
         # per-row parameter processing on SQLite.
         with self.engine.begin() as conn:
-            conn.exec_driver_sql(self._case_sql, case_rows)
+            conn.exec_driver_sql(self.case_sql, case_rows)
             if score_rows:
-                conn.exec_driver_sql(self._score_sql, score_rows)
+                conn.exec_driver_sql(self.score_sql, score_rows)
 
     def iter_case_results(self, run_id: str, *, batch: int = 5000) -> Iterator[dict[str, Any]]:
         """Yield the stored case results of a run, each with a `scores` dict by scorer name."""
@@ -261,6 +230,45 @@ class Store:
                 record["inputs"] = orjson.loads(record.pop("inputs_json"))
                 record["scores"] = by_case.get(record["case_id"], {})
                 yield record
+
+
+def result_rows(
+    run_id: str, results: Sequence[CaseResult], scorer_ids: dict[str, int]
+) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    """Turn case results into the parameter tuples of the case and score INSERTs."""
+    case_rows = []
+    score_rows = []
+    for result in results:
+        case_rows.append(
+            (
+                run_id,
+                result.case_id,
+                orjson.dumps(result.inputs, default=str).decode(),
+                result.label,
+                result.output,
+                result.latency_ms,
+                result.cached,
+                result.input_tokens,
+                result.output_tokens,
+                result.model,
+                result.error_type,
+                result.error_message,
+            )
+        )
+        for score in result.scores:
+            score_rows.append(
+                (
+                    run_id,
+                    result.case_id,
+                    scorer_ids[score.scorer],
+                    score.value,
+                    score.passed,
+                    score.reason,
+                    score.error_type,
+                    score.error_message,
+                )
+            )
+    return case_rows, score_rows
 
 
 _CASE_COLUMNS = (
