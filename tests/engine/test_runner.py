@@ -253,3 +253,21 @@ def test_resume_unknown_run(store: Store) -> None:
         asyncio.run(
             execute_run(_plan(_cases(3), RecordedTarget()), store, resume="nope", progress=False)
         )
+
+
+def test_failed_write_marks_run_failed(store: Store) -> None:
+    from sqlalchemy.exc import IntegrityError
+
+    cases = _cases(20)
+    cases[5] = Case(None, {"input": "x"}, output="X", expected="X")  # type: ignore[arg-type]
+
+    async def go() -> None:
+        await asyncio.wait_for(
+            execute_run(_plan(cases, RecordedTarget()), store, progress=False), timeout=30
+        )
+
+    with pytest.raises(IntegrityError):
+        asyncio.run(go())
+    run = store.list_runs(1)[0]
+    assert run.status == "failed"
+    assert run.stop_reason is not None and "IntegrityError" in run.stop_reason

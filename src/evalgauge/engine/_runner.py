@@ -233,25 +233,13 @@ async def execute_run(
     workers = min(plan.settings.concurrency, max(1, plan.n_cases - len(skip)))
     done = asyncio.Event()
     loop = asyncio.get_running_loop()
-    with _interrupt_handler(loop, state):
-        writer = asyncio.create_task(state.write(done, bar))
-        cases = state.pending()
-        crew = asyncio.gather(*(state.work(cases) for _ in range(workers)))
-        try:
-            pending: set[asyncio.Future[Any]] = {writer, crew}
-            await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
-            if writer.done():
-                # The writer ends early only by failing; without it the workers would wait
-                # for room in the buffer forever.
-                crew.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await crew
-                writer.result()
-            await crew
-        finally:
-            done.set()
-            await writer
-            bar.close()
+    try:
+        with _interrupt_handler(loop, state):
+            await _drive(state, workers, done, bar)
+    except Exception as exc:
+        # The cases stored so far stay stored; the run can be resumed once the cause is fixed.
+        store.set_run_status(run_id, "failed", stop_reason=f"{type(exc).__name__}: {exc}")
+        raise
     status = "interrupted" if state.stopping.is_set() else "completed"
     store.set_run_status(
         run_id, status, stop_reason=state.stop_reason, finished=status == "completed"
@@ -266,6 +254,28 @@ async def execute_run(
         elapsed_s=time.perf_counter() - started,
         stop_reason=state.stop_reason,
     )
+
+
+async def _drive(state: _Run, workers: int, done: asyncio.Event, bar: _Progress) -> None:
+    """Run the workers and the writer until the cases run out, a stop, or a failure."""
+    writer = asyncio.create_task(state.write(done, bar))
+    cases = state.pending()
+    crew = asyncio.gather(*(state.work(cases) for _ in range(workers)))
+    try:
+        pending: set[asyncio.Future[Any]] = {writer, crew}
+        await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+        if writer.done():
+            # The writer ends early only by failing; without it the workers would wait for
+            # room in the buffer forever.
+            crew.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await crew
+            writer.result()
+        await crew
+    finally:
+        done.set()
+        await writer
+        bar.close()
 
 
 @contextlib.contextmanager
