@@ -8,6 +8,7 @@ The tree::
     │   ├── ConfigError       an invalid configuration value, with its key
     │   ├── TargetSetupError  a target that cannot start (missing key, unreachable URL)
     │   └── AlignmentError    labels or a judge that make alignment figures meaningless
+    ├── RunInterrupted        Ctrl-C stopped a run after saving its finished cases; exit 130
     └── CaseError             one case failed; recorded in the store, the run goes on
         ├── TargetError       the target raised or returned something unusable
         │   └── TransientError  a retryable failure (429, 5xx, timeout, connection reset)
@@ -68,6 +69,14 @@ class TargetSetupError(UsageError):
 
 class AlignmentError(UsageError):
     """Labels or judge verdicts that make an alignment figure undefined (for example J <= 0)."""
+
+
+class RunInterrupted(EvalgaugeError):
+    """Ctrl-C stopped a run; the finished cases are stored and `--resume` continues it."""
+
+    def __init__(self, run_id: str) -> None:
+        self.run_id = run_id
+        super().__init__(f"run {run_id} interrupted; its finished cases are saved")
 
 
 class CaseError(EvalgaugeError):

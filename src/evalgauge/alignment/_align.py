@@ -18,7 +18,7 @@ from evalgauge.cases import Case
 from evalgauge.config import JudgeScorerConfig, SuiteConfig
 from evalgauge.config._build import build_llm_judge, field_mapping, open_cache
 from evalgauge.engine import RunPlan, execute_run
-from evalgauge.errors import AlignmentError, ConfigError, UsageError
+from evalgauge.errors import AlignmentError, ConfigError, RunInterrupted, UsageError
 from evalgauge.scorers._base import Scorer
 from evalgauge.stats import (
     CorrectedPassRate,
@@ -160,6 +160,8 @@ async def _judge_cases(
         dataset_path=str(config.dataset.path),
     )
     summary = await execute_run(plan, store, progress=progress)
+    if summary.interrupted:
+        raise RunInterrupted(summary.run_id)
     return summary.run_id
 
 

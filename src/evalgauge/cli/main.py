@@ -61,7 +61,7 @@ def _configure_logging() -> None:
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point: map errors to exit codes and print user errors without a traceback."""
-    from evalgauge.errors import EvalgaugeError, UsageError
+    from evalgauge.errors import EvalgaugeError, RunInterrupted, UsageError
 
     _configure_logging()
     # A run allocates millions of short-lived objects. With a higher young-generation
@@ -79,6 +79,9 @@ def main(argv: list[str] | None = None) -> None:
     except ClickException as exc:
         exc.show()
         code = exc.exit_code
+    except RunInterrupted as exc:
+        print(f"{exc}", file=sys.stderr)
+        code = EXIT_INTERRUPTED
     except UsageError as exc:
         print(f"error: {exc}", file=sys.stderr)
         code = EXIT_USAGE
