@@ -47,6 +47,8 @@ class Scorecard:
     input_tokens: int
     output_tokens: int
     error_types: dict[str, int] = field(default_factory=dict)
+    error_examples: list[dict[str, str]] = field(default_factory=list)
+    """Up to three (type, case id, message) examples of each error type."""
     confidence: float = 0.95
 
     def to_dict(self) -> dict[str, Any]:
@@ -77,6 +79,7 @@ class Scorecard:
             "cached": self.cached,
             "tokens": {"input": self.input_tokens, "output": self.output_tokens},
             "error_types": self.error_types,
+            "error_examples": self.error_examples,
         }
 
 
@@ -84,7 +87,9 @@ def build_scorecard(store: Store, run_id: str, *, confidence: float = 0.95) -> S
     """Aggregate a stored run; works on partial and resumed runs alike."""
     run = store.get_run(run_id)
     if run is None:
-        raise UsageError(f"run {run_id!r} not found in the store; list runs with `evalgauge runs`")
+        raise UsageError(
+            f"run {run_id!r} not found in the store; list runs with `evalgauge runs list`"
+        )
     with store.engine.connect() as conn:
         totals = conn.execute(
             select(
@@ -105,6 +110,7 @@ def build_scorecard(store: Store, run_id: str, *, confidence: float = 0.95) -> S
             dtype=float,
         )
         error_types = _error_types(conn, run_id)
+        error_examples = _error_examples(conn, run_id)
         metrics = _metric_rows(conn, run_id, n_cases, confidence)
     return Scorecard(
         run=run,
@@ -116,6 +122,7 @@ def build_scorecard(store: Store, run_id: str, *, confidence: float = 0.95) -> S
         input_tokens=input_tokens,
         output_tokens=output_tokens,
         error_types=error_types,
+        error_examples=error_examples,
         confidence=confidence,
     )
 
@@ -136,6 +143,30 @@ def _error_types(conn: Any, run_id: str) -> dict[str, int]:
         for error_type, count in conn.execute(query):
             counts[error_type] = counts.get(error_type, 0) + int(count)
     return dict(sorted(counts.items(), key=lambda item: -item[1]))
+
+
+EXAMPLES_PER_TYPE = 3
+
+
+def _error_examples(conn: Any, run_id: str) -> list[dict[str, str]]:
+    queries = [
+        select(case_results.c.error_type, case_results.c.case_id, case_results.c.error_message)
+        .where(case_results.c.run_id == run_id, case_results.c.error_type.is_not(None))
+        .order_by(case_results.c.id)
+        .limit(200),
+        select(scores.c.error_type, scores.c.case_id, scores.c.error_message)
+        .where(scores.c.run_id == run_id, scores.c.error_type.is_not(None))
+        .limit(200),
+    ]
+    examples: list[dict[str, str]] = []
+    seen: dict[str, int] = {}
+    for query in queries:
+        for error_type, case_id, message in conn.execute(query):
+            if seen.get(error_type, 0) >= EXAMPLES_PER_TYPE:
+                continue
+            seen[error_type] = seen.get(error_type, 0) + 1
+            examples.append({"type": error_type, "case_id": case_id, "message": message or ""})
+    return examples
 
 
 def _metric_rows(conn: Any, run_id: str, n_cases: int, confidence: float) -> list[MetricSummary]:

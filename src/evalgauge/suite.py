@@ -6,7 +6,12 @@ from collections.abc import Callable
 
 import numpy as np
 
-from evalgauge.config import JudgeScorerConfig, SuiteConfig
+from evalgauge.config import (
+    JudgeScorerConfig,
+    RecordedTargetConfig,
+    SuiteConfig,
+    TextScorerConfig,
+)
 from evalgauge.config._build import (
     build_llm_judge,
     build_target,
@@ -15,7 +20,7 @@ from evalgauge.config._build import (
     open_cache,
 )
 from evalgauge.engine import ResponseCache, RunPlan, RunSummary, execute_run
-from evalgauge.errors import AlignmentError
+from evalgauge.errors import AlignmentError, UsageError
 from evalgauge.scorecard import Scorecard, build_scorecard
 from evalgauge.scorers._base import Scorer
 from evalgauge.store import Store
@@ -41,6 +46,24 @@ def _offline_judge(config: SuiteConfig, judge_config: JudgeScorerConfig) -> Scor
         [labeled[i] for i in split.train], [labeled[i] for i in split.dev]
     )
     return OfflineJudgeScorer(judge, name=judge_config.name)
+
+
+def _check_fields(config: SuiteConfig) -> None:
+    """Reject a suite whose every case would fail, before anything runs or is stored."""
+    dataset = config.dataset
+    if isinstance(config.target, RecordedTargetConfig) and dataset.output is None:
+        raise UsageError(
+            "the recorded target reads each case's output from a field, but none is set; "
+            "pass --output FIELD (or `dataset.output`), or choose another --target"
+        )
+    for scorer in config.scorers:
+        if isinstance(scorer, TextScorerConfig) and dataset.expected is None:
+            raise UsageError(
+                f"the {scorer.kind} scorer compares with each case's expected output, but no "
+                "field is set; pass --expected FIELD (or `dataset.expected`)"
+            )
+    if not config.scorers:
+        raise UsageError("the suite has no scorers; pass --scorer exact_match, contains or judge")
 
 
 def build_scorers(config: SuiteConfig, cache: ResponseCache | None) -> list[Scorer]:
@@ -70,6 +93,7 @@ async def run_suite(
     """
     from evalgauge.datasets import iter_cases, scan_dataset
 
+    _check_fields(config)
     mapping = field_mapping(config.dataset)
     path, fmt = config.dataset.path, config.dataset.format
     info = scan_dataset(path, mapping, format=fmt)

@@ -231,3 +231,60 @@ def test_garbage_mid_run_goes_on(
     assert card["target_errors"] == 1
     assert card["metrics"][0]["scored"] == 3
     assert os.path.exists(project / ".evalgauge" / "evalgauge.db")
+
+
+def test_recorded_target_needs_output(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = _write(project / "cases.jsonl", '{"input": "a", "expected": "A"}\n')
+    result = run_cli(capsys, "run", str(data), "--expected", "expected", "--scorer", "exact_match")
+    assert result.code == 2
+    assert "--output" in result.stderr
+    assert _runs_in_store(project) == 0
+
+
+def test_text_scorer_needs_expected(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = _write(project / "cases.jsonl", '{"input": "a", "output": "A"}\n')
+    result = run_cli(capsys, "run", str(data), "--output", "output", "--scorer", "contains")
+    assert result.code == 2
+    assert "--expected" in result.stderr
+    assert _runs_in_store(project) == 0
+
+
+def test_failing_judge_exits_1(
+    project: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.fakes import Reply
+
+    monkeypatch.setenv("EVALGAUGE_TEST_KEY", "k")
+    data = _write(
+        project / "cases.jsonl", '{"input": "a", "output": "A"}\n{"input": "b", "output": "B"}\n'
+    )
+    rubric = _write(project / "rubric.md", "Pass good answers.")
+    with FakeLLMServer(lambda body, attempt: Reply(raw_body=b"garbage")) as server:
+        result = run_cli(
+            capsys,
+            "run",
+            str(data),
+            "--output",
+            "output",
+            "--scorer",
+            "judge",
+            "--judge",
+            "openai:j",
+            "--rubric",
+            str(rubric),
+            "--base-url",
+            server.base_url,
+            "--api-key-env",
+            "EVALGAUGE_TEST_KEY",
+            "--json",
+        )
+    import json
+
+    card = json.loads(result.stdout)
+    assert result.code == 1
+    assert card["target_errors"] == 0
+    assert card["error_types"] == {"judge:target_error": 2}
+    assert card["error_examples"][0]["case_id"]
+    assert (
+        "not JSON" in card["error_examples"][0]["message"] or card["error_examples"][0]["message"]
+    )

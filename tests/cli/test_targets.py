@@ -107,7 +107,17 @@ def test_python_targets(project: Path, capsys: pytest.CaptureFixture[str]) -> No
 
 def test_missing_callable(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     data = _dataset(project / "cases.jsonl", ["x"])
-    result = run_cli(capsys, "run", str(data), "--target", "python:nosuchmodule:f")
+    result = run_cli(
+        capsys,
+        "run",
+        str(data),
+        "--target",
+        "python:nosuchmodule:f",
+        "--expected",
+        "expected",
+        "--scorer",
+        "exact_match",
+    )
     assert result.code == 2
     assert "nosuchmodule" in result.stderr
 

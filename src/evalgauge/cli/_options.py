@@ -62,6 +62,8 @@ def base_config(config_path: Path | None, data: Path | None) -> tuple[dict[str, 
             raw = yaml.safe_load(config_path.read_text(encoding="utf-8"))
         except FileNotFoundError:
             raise UsageError(f"config file {str(config_path)!r} not found") from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise UsageError(f"cannot read config file {str(config_path)!r}: {exc}") from None
         except yaml.YAMLError as exc:
             raise UsageError(f"{config_path}: invalid YAML: {exc}") from None
         if not isinstance(raw, dict):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import math
 from pathlib import Path
 from typing import Annotated
 
@@ -122,6 +123,7 @@ def _parse_split(text: str) -> list[float]:
         raise UsageError(
             f"invalid --split {text!r}; use three fractions such as 0.5,0.2,0.3"
         ) from None
-    if len(parts) != 3 or any(p <= 0 for p in parts) or abs(sum(parts) - 1) > 1e-6:
+    finite = all(math.isfinite(p) for p in parts)
+    if len(parts) != 3 or not finite or any(p <= 0 for p in parts) or abs(sum(parts) - 1) > 1e-6:
         raise UsageError(f"invalid --split {text!r}: need three positive fractions that sum to 1")
     return parts

@@ -116,7 +116,14 @@ def run_command(
         err.print(f"interrupted; resume with: evalgauge run ... --resume {summary.run_id}")
         return 130
     if card.cases and card.target_errors == card.cases:
-        err.print("every case failed in the target; see the errors above", style="red")
+        err.print("every case failed in the target; see the error examples above", style="red")
+        return 1
+    unscored = [m.name for m in card.metrics if card.cases and m.scored == 0]
+    if unscored:
+        err.print(
+            f"scorer {', '.join(unscored)} scored no case; see the error examples above",
+            style="red",
+        )
         return 1
     return 0
 
@@ -126,8 +133,13 @@ def _apply_target_details(
 ) -> None:
     from evalgauge.errors import UsageError
 
-    if prompt is not None:
-        target["prompt"] = Path(prompt[1:]).read_text() if prompt.startswith("@") else prompt
+    if prompt is not None and prompt.startswith("@"):
+        try:
+            target["prompt"] = Path(prompt[1:]).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise UsageError(f"cannot read the --prompt file {prompt[1:]!r}: {exc}") from None
+    elif prompt is not None:
+        target["prompt"] = prompt
     if body is not None:
         import orjson
 

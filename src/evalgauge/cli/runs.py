@@ -46,7 +46,8 @@ def list_runs(
         return 0
     out, _ = consoles(False)
     table = Table(show_edge=False, pad_edge=False)
-    for column in ("run", "name", "status", "created", "cases", "dataset", "target"):
+    table.add_column("run", no_wrap=True)
+    for column in ("name", "status", "created", "cases", "dataset", "target"):
         table.add_column(column)
     for r in runs:
         table.add_row(

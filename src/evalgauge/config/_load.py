@@ -34,6 +34,8 @@ def load_config(path: Path) -> SuiteConfig:
         raise ConfigError(
             f"config file {str(path)!r} not found; run `evalgauge quickstart` for an example"
         ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read config file {str(path)!r}: {exc}") from None
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
@@ -67,4 +69,7 @@ def _resolve_paths(config: SuiteConfig, base: Path) -> SuiteConfig:
         for s in config.scorers
     ]
     align = config.align.model_copy(update={"unlabeled": resolve(config.align.unlabeled)})
-    return config.model_copy(update={"dataset": dataset, "scorers": scorers, "align": align})
+    engine = config.engine.model_copy(update={"cache_path": resolve(config.engine.cache_path)})
+    return config.model_copy(
+        update={"dataset": dataset, "scorers": scorers, "align": align, "engine": engine}
+    )

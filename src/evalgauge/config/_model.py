@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -99,9 +100,17 @@ ScorerConfig = Annotated[JudgeScorerConfig | TextScorerConfig, Field(discriminat
 
 
 class AlignConfig(_Strict):
-    seed: int = 0
+    seed: int = Field(0, ge=0, le=2**32 - 1)
     split: tuple[float, float, float] = (0.5, 0.2, 0.3)
     """Train, dev and test fractions of the labeled cases."""
+
+    @field_validator("split")
+    @classmethod
+    def _check_split(cls, value: tuple[float, float, float]) -> tuple[float, float, float]:
+        if not all(math.isfinite(p) and p > 0 for p in value) or abs(sum(value) - 1) > 1e-6:
+            raise ValueError(f"need three positive fractions that sum to 1, got {list(value)}")
+        return value
+
     iterations: int = Field(20_000, ge=100)
     confidence: float = Field(0.95, gt=0, lt=1)
     unlabeled: Path | None = None

@@ -20,6 +20,7 @@ from typing import Any
 
 from evalgauge.cases import Case
 from evalgauge.engine._lineage import config_hash, git_commit, new_run_id
+from evalgauge.engine._ratelimit import RateLimiter
 from evalgauge.engine._retry import call_with_retries
 from evalgauge.engine._settings import EngineSettings
 from evalgauge.errors import CaseError, UsageError
@@ -110,6 +111,11 @@ class _Run:
         self.has_results = asyncio.Event()
         self.room = asyncio.Event()
         self.room.set()
+        self.limiter = (
+            RateLimiter(self.settings.requests_per_minute, None)
+            if self.settings.requests_per_minute
+            else None
+        )
         self.processed = 0
         self.errored = 0
         self.skipped = 0
@@ -120,7 +126,7 @@ class _Run:
         try:
             if target.retries:
                 output: TargetOutput = await call_with_retries(
-                    lambda: target.generate(case),
+                    lambda: self._limited_generate(case),
                     self.settings,
                     what=f"target for case {case.case_id!r}",
                 )
@@ -145,13 +151,23 @@ class _Run:
             result.scores.append(await self._score(scorer, case, output.text))
         return result
 
+    async def _limited_generate(self, case: Case) -> TargetOutput:
+        # Only requests per minute apply here: a Python or HTTP target reports no tokens.
+        if self.limiter is not None:
+            await self.limiter.acquire(0)
+        return await self.plan.target.generate(case)
+
     async def _score(self, scorer: Scorer, case: Case, output: str) -> ScoreResult:
         try:
             score = await scorer.score(case, output)
         except CaseError as exc:
-            return ScoreResult(scorer.name, error_type=exc.error_type, error_message=str(exc))
+            # Prefixed with the scorer, so a judge's failed model call is not read as the
+            # target's.
+            error_type = f"{scorer.name}:{exc.error_type}"
+            return ScoreResult(scorer.name, error_type=error_type, error_message=str(exc))
         except Exception as exc:
-            return ScoreResult(scorer.name, error_type=type(exc).__name__, error_message=str(exc))
+            error_type = f"{scorer.name}:{type(exc).__name__}"
+            return ScoreResult(scorer.name, error_type=error_type, error_message=str(exc))
         return ScoreResult(scorer.name, score.value, score.passed, score.reason)
 
     def pending(self) -> Iterator[Case]:
@@ -317,7 +333,7 @@ def _scorer_records(plan: RunPlan) -> list[ScorerRecord]:
 def _open_run(plan: RunPlan, store: Store, resume: str | None) -> tuple[str, set[str]]:
     names = [s.name for s in plan.scorers]
     if len(set(names)) != len(names):
-        raise UsageError(f"scorer names must be unique, got {names}; rename one with name=")
+        raise UsageError(f"scorer names must be unique, got {names}; give each a `name:`")
     chash = config_hash(plan.config)
     if resume is None:
         identity = plan.target.identity()
@@ -344,7 +360,9 @@ def _open_run(plan: RunPlan, store: Store, resume: str | None) -> tuple[str, set
         return run.run_id, set()
     existing = store.get_run(resume)
     if existing is None:
-        raise UsageError(f"run {resume!r} not found in the store; list runs with `evalgauge runs`")
+        raise UsageError(
+            f"run {resume!r} not found in the store; list runs with `evalgauge runs list`"
+        )
     if existing.dataset_version != plan.dataset_version:
         raise UsageError(
             f"run {resume!r} used dataset version {existing.dataset_version}, but the dataset "

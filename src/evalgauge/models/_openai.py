@@ -150,7 +150,7 @@ def read_api_key(api_key_env: str | None, *, provider: str) -> str:
         raise TargetSetupError(
             f"environment variable {api_key_env} is missing or empty, so the {provider} client "
             f"has no API key. Set it with `export {api_key_env}=<your key>`. For a local "
-            "server that needs no key, set it to any value or pass api_key_env=None."
+            "server that needs no key, set the variable to any value."
         )
     return key
 

@@ -49,11 +49,16 @@ def write_project(directory: Path, *, force: bool = False) -> Path:
             f"{directory} already contains {', '.join(existing)}; choose a new directory or "
             "pass --force to overwrite those files"
         )
-    directory.mkdir(parents=True, exist_ok=True)
     data = resources.files("evalgauge.quickstart").joinpath("data")
-    for name in FILES:
-        (directory / name).write_text(
-            data.joinpath(name).read_text(encoding="utf-8"), encoding="utf-8"
-        )
-    config_path.write_text(CONFIG, encoding="utf-8")
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        for name in FILES:
+            text = data.joinpath(name).read_text(encoding="utf-8")
+            (directory / name).write_text(text, encoding="utf-8")
+        config_path.write_text(CONFIG, encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(
+            f"cannot write the example project into {str(directory)!r}: {exc}; choose a "
+            "writable directory"
+        ) from None
     return config_path

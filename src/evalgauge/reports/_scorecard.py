@@ -46,6 +46,9 @@ def scorecard_table(card: Scorecard) -> Group:
     if card.error_types:
         errors = ", ".join(f"{name} {count}" for name, count in card.error_types.items())
         parts.append(Text(f"errors: {errors}", style="yellow"))
+        for example in card.error_examples:
+            message = example["message"][:160]
+            parts.append(Text(f"  {example['type']} on {example['case_id']}: {message}"))
     return Group(*parts)
 
 
@@ -87,4 +90,8 @@ def scorecard_markdown(card: Scorecard) -> str:
         lines.append(
             "Errors: " + ", ".join(f"`{name}` {count}" for name, count in card.error_types.items())
         )
+        lines.append("")
+        for example in card.error_examples:
+            message = example["message"][:160]
+            lines.append(f"- `{example['type']}` on `{example['case_id']}`: {message}")
     return "\n".join(lines) + "\n"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from sqlalchemy import Engine, inspect, text
+from sqlalchemy.exc import OperationalError
 
 HEAD_REVISION = "0001"
 _MIGRATIONS = Path(__file__).parent / "migrations"
@@ -28,8 +29,14 @@ def upgrade_to_head(engine: Engine) -> None:
     """
     if current_revision(engine) == HEAD_REVISION:
         return
-    if _create_if_empty(engine):
-        return
+    try:
+        if _create_if_empty(engine):
+            return
+    except OperationalError:
+        # Another process created the store between our check and our CREATE TABLE.
+        if current_revision(engine) == HEAD_REVISION:
+            return
+        raise
     run_migrations(engine)
 
 

@@ -85,9 +85,12 @@ class Store:
         try:
             upgrade_to_head(engine)
         except OperationalError as exc:
+            if engine.dialect.name == "sqlite":
+                hint = "Check that its directory exists and is writable"
+            else:
+                hint = f"Check {DATABASE_URL_ENV} and that the server is running"
             raise UsageError(
-                f"cannot open the results store at {_redact(resolved)!r}: {exc.orig}. Check "
-                f"{DATABASE_URL_ENV} and that the server is running"
+                f"cannot open the results store at {_redact(resolved)!r}: {exc.orig}. {hint}"
             ) from exc
         return cls(engine)
 
