@@ -134,3 +134,22 @@ def test_ctrl_c_saves_and_exits_130(tmp_path: Path) -> None:
     assert status == "interrupted"
     assert 20 <= stored < 2000
     assert _count(db, "scores") == stored
+
+
+def test_resume_accepts_engine_changes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    data = tmp_path / "cases.jsonl"
+    data.write_text('{"id": "a", "output": "x", "expected": "x"}\n', encoding="utf-8")
+    base = ["run", str(data), "--id-field", "id", "--output", "output", "--expected", "expected"]
+    first = json.loads(run_cli(capsys, *base, "--scorer", "exact_match", "--json").stdout)
+    run_id = first["run"]["run_id"]
+    faster = run_cli(
+        capsys, *base, "--scorer", "exact_match", "--concurrency", "4", "--resume", run_id, "--json"
+    )
+    other = run_cli(capsys, *base, "--scorer", "contains", "--resume", run_id)
+    assert faster.code == 0
+    assert json.loads(faster.stdout)["invocation"]["skipped"] == 1
+    assert other.code == 2
+    assert "scorers" in other.stderr

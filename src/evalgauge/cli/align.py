@@ -23,6 +23,7 @@ def align_command(
     pass_value: o.PassValue = None,
     fail_value: o.FailValue = None,
     id_field: o.IdField = None,
+    format: o.Format = None,
     judge: o.Judge = None,
     rubric: o.Rubric = None,
     base_url: o.BaseUrl = None,
@@ -58,6 +59,7 @@ def align_command(
         pass_value=pass_value,
         fail_value=fail_value,
         id_field=id_field,
+        format=format,
     )
     o.apply_engine_flags(
         raw,

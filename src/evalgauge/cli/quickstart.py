@@ -13,14 +13,23 @@ from evalgauge.cli._console import consoles, write_json
 from evalgauge.cli._store import open_store
 
 NEXT_STEPS = """\
+Reading the figures
+  - The confusion matrix compares the judge with your labels on the test
+    split only; TPR and TNR are its agreement on passing and failing traces.
+  - The scorecard's mean is the judge's raw pass rate over every trace it
+    judged (dev, test and unlabeled). The corrected pass rate applies the
+    test TPR and TNR to the unlabeled traces alone, so it is the estimate
+    to report; with 18 test traces its interval is wide. Label more traces
+    to narrow it.
+
 Next steps
-  - Read the test confusion matrix above: TPR and TNR say how often the judge agrees with
-    your labels on passing and on failing answers.
-  - Switch to an LLM judge: in {config}, replace `judge: offline` with `judge: openai` and
-    `model: gpt-4o-mini` (or `judge: anthropic`), export OPENAI_API_KEY, then run
+  - Switch to an LLM judge: in {config},
+    replace `judge: offline` with `judge: openai` and `model: gpt-4o-mini`
+    (or `judge: anthropic`), export OPENAI_API_KEY, then run
       evalgauge align --config {config}
-  - Score your own traces: evalgauge align YOUR.jsonl --input question --output answer \\
-      --label label --pass-value pass
+  - Score your own traces:
+      evalgauge align YOUR.jsonl --input question --output answer \\
+        --label label --pass-value pass
 """
 
 

@@ -23,6 +23,7 @@ def run_command(
     fail_value: o.FailValue = None,
     id_field: o.IdField = None,
     expected: o.Expected = None,
+    format: o.Format = None,
     target: Annotated[
         str | None,
         typer.Option(help="recorded, python:MODULE:FUNC, openai:MODEL, anthropic:MODEL, http:URL."),
@@ -69,6 +70,7 @@ def run_command(
         fail_value=fail_value,
         id_field=id_field,
         expected=expected,
+        format=format,
     )
     o.apply_engine_flags(
         raw,

@@ -296,15 +296,23 @@ async def _drive(state: _Run, workers: int, done: asyncio.Event, bar: _Progress)
 
 @contextlib.contextmanager
 def _interrupt_handler(loop: asyncio.AbstractEventLoop, state: _Run) -> Any:
-    """First Ctrl-C: stop feeding, finish in-flight cases, save. A second one aborts."""
+    """First Ctrl-C or SIGTERM: stop feeding, finish in-flight cases, save.
+
+    A second Ctrl-C aborts at once; the cases already committed stay stored.
+    """
 
     def on_sigint() -> None:
         logger.warning("interrupted: finishing the cases in flight, then saving")
         state.request_stop("interrupted")
         loop.remove_signal_handler(signal.SIGINT)
 
+    def on_sigterm() -> None:
+        logger.warning("terminated: finishing the cases in flight, then saving")
+        state.request_stop("terminated")
+
     try:
         loop.add_signal_handler(signal.SIGINT, on_sigint)
+        loop.add_signal_handler(signal.SIGTERM, on_sigterm)
         installed = True
     except (NotImplementedError, RuntimeError, ValueError):
         installed = False  # not the main thread, or a platform without signal support
@@ -313,6 +321,31 @@ def _interrupt_handler(loop: asyncio.AbstractEventLoop, state: _Run) -> Any:
     finally:
         if installed:
             loop.remove_signal_handler(signal.SIGINT)
+            loop.remove_signal_handler(signal.SIGTERM)
+
+
+def _result_config(config: dict[str, Any]) -> dict[str, Any]:
+    """The part of a config that can change results: not engine limits, not the file's path.
+
+    A resumed run may use other concurrency, rate limits or timeouts, or read the same
+    dataset from another path (the dataset version still has to match).
+    """
+    view = {key: value for key, value in config.items() if key != "engine"}
+    dataset = view.get("dataset")
+    if isinstance(dataset, dict):
+        view["dataset"] = {key: value for key, value in dataset.items() if key != "path"}
+    return view
+
+
+def _changed_keys(before: dict[str, Any], after: dict[str, Any], prefix: str = "") -> list[str]:
+    changed = []
+    for key in sorted(set(before) | set(after)):
+        old, new = before.get(key), after.get(key)
+        if isinstance(old, dict) and isinstance(new, dict):
+            changed.extend(_changed_keys(old, new, f"{prefix}{key}."))
+        elif old != new:
+            changed.append(prefix + key)
+    return changed
 
 
 def _scorer_records(plan: RunPlan) -> list[ScorerRecord]:
@@ -334,7 +367,7 @@ def _open_run(plan: RunPlan, store: Store, resume: str | None) -> tuple[str, set
     names = [s.name for s in plan.scorers]
     if len(set(names)) != len(names):
         raise UsageError(f"scorer names must be unique, got {names}; give each a `name:`")
-    chash = config_hash(plan.config)
+    chash = config_hash(_result_config(plan.config))
     if resume is None:
         identity = plan.target.identity()
         prompt_hashes = [identity.get("prompt_hash")] + [
@@ -369,9 +402,11 @@ def _open_run(plan: RunPlan, store: Store, resume: str | None) -> tuple[str, set
             f"is now {plan.dataset_version}; start a new run instead of resuming"
         )
     if existing.config_hash != chash:
+        changed = _changed_keys(_result_config(existing.config), _result_config(plan.config))
         raise UsageError(
-            f"run {resume!r} was made with a different configuration ({existing.config_hash}); "
-            "resume with the same flags and config, or start a new run"
+            f"run {resume!r} was made with a different configuration (changed: "
+            f"{', '.join(changed) or 'unknown'}); resume with the same target, scorers and "
+            "dataset mapping, or start a new run"
         )
     store.ensure_scorers(resume, _scorer_records(plan))
     store.set_run_status(resume, "running")
