@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 
 import numpy as np
@@ -25,6 +26,8 @@ from evalgauge.scorecard import Scorecard, build_scorecard
 from evalgauge.scorers._base import Scorer
 from evalgauge.store import Store
 
+logger = logging.getLogger(__name__)
+
 
 def _offline_judge(config: SuiteConfig, judge_config: JudgeScorerConfig) -> Scorer:
     """Train the offline judge on the train and dev splits of the labeled cases."""
@@ -45,6 +48,12 @@ def _offline_judge(config: SuiteConfig, judge_config: JudgeScorerConfig) -> Scor
     judge = OfflineJudge(seed=config.align.seed).fit(
         [labeled[i] for i in split.train], [labeled[i] for i in split.dev]
     )
+    if judge_config.train is None:
+        logger.warning(
+            "the offline judge trained and tuned on %d of this dataset's cases, so its scores "
+            "on them are optimistic; `evalgauge align` reports figures on held-out cases",
+            len(split.train) + len(split.dev),
+        )
     return OfflineJudgeScorer(judge, name=judge_config.name)
 
 

@@ -30,6 +30,8 @@ from evalgauge.store import Store
 from evalgauge.targets import RecordedTarget
 
 MIN_LABELED = 10
+# Below this many judged test cases the report warns that its rates are coarse.
+SMALL_TEST = 30
 
 
 @dataclass(frozen=True)
@@ -210,6 +212,11 @@ def _report(
     test = confusion_matrix(test_labels, test_preds)
     dev = confusion_matrix(dev_labels, dev_preds) if dev_labels else None
     warnings = list(test.warnings())
+    if test.n < SMALL_TEST:
+        warnings.append(
+            f"the test split has only {test.n} judged cases, so every rate above moves by "
+            f"{1 / test.n:.0%} or more per case; label more cases for stable figures"
+        )
     errors: dict[str, int] = {}
     for v in verdicts:
         if v.error is not None:
