@@ -9,6 +9,7 @@ The tree::
     │   ├── TargetSetupError  a target that cannot start (missing key, unreachable URL)
     │   └── AlignmentError    labels or a judge that make alignment figures meaningless
     ├── RunInterrupted        Ctrl-C stopped a run after saving its finished cases; exit 130
+    ├── RunFailed             a run finished but produced nothing usable; exit 1
     └── CaseError             one case failed; recorded in the store, the run goes on
         ├── TargetError       the target raised or returned something unusable
         │   └── TransientError  a retryable failure (429, 5xx, timeout, connection reset)
@@ -77,6 +78,10 @@ class RunInterrupted(EvalgaugeError):
     def __init__(self, run_id: str) -> None:
         self.run_id = run_id
         super().__init__(f"run {run_id} interrupted; its finished cases are saved")
+
+
+class RunFailed(EvalgaugeError):
+    """A run completed and is stored, but every case it needed failed."""
 
 
 class CaseError(EvalgaugeError):

@@ -135,3 +135,42 @@ def test_judge_no_better_than_chance(
     assert report["test"]["kappa"] == 0.0
     assert report["corrected_pass_rate"] is None
     assert "no better than chance" in report["corrected_pass_rate_error"]
+
+
+def test_judge_always_failing_exits_1(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("EVALGAUGE_TEST_KEY", "k")
+    data = _labeled(tmp_path / "traces.jsonl", 40)
+    rubric = tmp_path / "rubric.md"
+    rubric.write_text("Pass good answers.", encoding="utf-8")
+    with FakeLLMServer(lambda body, attempt: Reply("no verdict here")) as server:
+        result = run_cli(
+            capsys,
+            "align",
+            str(data),
+            "--id-field",
+            "id",
+            "--input",
+            "question,context",
+            "--output",
+            "answer",
+            "--label",
+            "label",
+            "--pass-value",
+            "pass",
+            "--fail-value",
+            "fail",
+            "--judge",
+            "openai:judge-model",
+            "--base-url",
+            server.base_url,
+            "--api-key-env",
+            "EVALGAUGE_TEST_KEY",
+            "--rubric",
+            str(rubric),
+        )
+    assert result.code == 1
+    assert "no usable verdict" in result.stderr
+    assert "evalgauge runs show" in result.stderr

@@ -18,7 +18,13 @@ from evalgauge.cases import Case
 from evalgauge.config import JudgeScorerConfig, SuiteConfig
 from evalgauge.config._build import build_llm_judge, field_mapping, open_cache
 from evalgauge.engine import RunPlan, execute_run
-from evalgauge.errors import AlignmentError, ConfigError, RunInterrupted, UsageError
+from evalgauge.errors import (
+    AlignmentError,
+    ConfigError,
+    RunFailed,
+    RunInterrupted,
+    UsageError,
+)
 from evalgauge.scorers._base import Scorer
 from evalgauge.stats import (
     CorrectedPassRate,
@@ -205,9 +211,9 @@ def _report(
     test_labels, test_preds = _matrix_for(verdicts, "test")
     dev_labels, dev_preds = _matrix_for(verdicts, "dev")
     if not test_labels:
-        raise AlignmentError(
-            "the judge returned no usable verdict on the test split; every call errored. "
-            "Check the judge's errors with `evalgauge runs show " + run_id + "`"
+        raise RunFailed(
+            f"the judge returned no usable verdict on the test split; every call errored. "
+            f"See the error examples with `evalgauge runs show {run_id}`"
         )
     test = confusion_matrix(test_labels, test_preds)
     dev = confusion_matrix(dev_labels, dev_preds) if dev_labels else None
