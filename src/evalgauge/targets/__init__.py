@@ -3,7 +3,7 @@
 from evalgauge.targets._base import Target, TargetOutput
 from evalgauge.targets._callable import CallableTarget, load_callable
 from evalgauge.targets._chat import ChatTarget
-from evalgauge.targets._http import HttpTarget, extract_path, parse_retry_after
+from evalgauge.targets._http import HttpTarget, extract_path
 from evalgauge.targets._recorded import RecordedTarget
 
 __all__ = [
@@ -15,5 +15,4 @@ __all__ = [
     "TargetOutput",
     "extract_path",
     "load_callable",
-    "parse_retry_after",
 ]

@@ -12,25 +12,9 @@ if TYPE_CHECKING:
 
 from evalgauge.cases import Case
 from evalgauge.errors import TargetError, TargetSetupError, TransientError
+from evalgauge.models._retry_after import parse_retry_after
 from evalgauge.targets._base import TargetOutput
 from evalgauge.targets._templates import case_values, render_json, template_hash
-
-
-def parse_retry_after(value: str | None) -> float | None:
-    """Seconds from a Retry-After header: delta-seconds or an HTTP date."""
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    from email.utils import parsedate_to_datetime
-
-    try:
-        moment = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, moment.timestamp() - time.time())
 
 
 def extract_path(document: Any, path: str) -> Any:
@@ -98,7 +82,7 @@ class HttpTarget:
         if status == 429 or status >= 500:
             raise TransientError(
                 f"{self.url} returned HTTP {status}",
-                retry_after=parse_retry_after(response.headers.get("retry-after")),
+                retry_after=parse_retry_after(response.headers),
             )
         if status >= 400:
             raise TargetError(f"{self.url} returned HTTP {status}: {response.text[:200]}")
