@@ -16,7 +16,8 @@ def _labeled(path: Path, n: int) -> Path:
     for i in range(n):
         good = i % 3 != 0
         answer = "the limit is 300" if good else "the limit is 3000"
-        label = "" if i >= n - 10 else "pass" if good else "fail"
+        verdict = "pass" if good else "fail"
+        label = "" if i >= n - 10 else verdict  # the last ten are unlabeled traffic
         rows.append(
             {
                 "id": f"t{i}",

@@ -76,18 +76,9 @@ Format = Annotated[
 def base_config(config_path: Path | None, data: Path | None) -> tuple[dict[str, Any], Path]:
     """Start from the config file when given, else from an empty suite on `data`."""
     if config_path is not None:
-        import yaml
+        from evalgauge.config._load import read_config_file
 
-        try:
-            raw = yaml.safe_load(config_path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise UsageError(f"config file {str(config_path)!r} not found") from None
-        except (OSError, UnicodeDecodeError) as exc:
-            raise UsageError(f"cannot read config file {str(config_path)!r}: {exc}") from None
-        except yaml.YAMLError as exc:
-            raise UsageError(f"{config_path}: invalid YAML: {exc}") from None
-        if not isinstance(raw, dict):
-            raise UsageError(f"{config_path}: expected a mapping at the top level")
+        raw = read_config_file(config_path)
         if data is not None:
             raw.setdefault("dataset", {})["path"] = str(data.resolve())
         return raw, config_path.parent

@@ -1,6 +1,11 @@
 """Suite configuration: the `evalgauge.yaml` model, its loader and the object builders."""
 
-from evalgauge.config._load import format_validation_error, load_config, parse_config
+from evalgauge.config._load import (
+    format_validation_error,
+    load_config,
+    parse_config,
+    read_config_file,
+)
 from evalgauge.config._model import (
     AlignConfig,
     ChatTargetConfig,
@@ -30,4 +35,5 @@ __all__ = [
     "format_validation_error",
     "load_config",
     "parse_config",
+    "read_config_file",
 ]

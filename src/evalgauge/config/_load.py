@@ -27,7 +27,8 @@ def parse_config(
     return _resolve_paths(config, base) if base is not None else config
 
 
-def load_config(path: Path) -> SuiteConfig:
+def read_config_file(path: Path) -> dict[str, Any]:
+    """Read a YAML config into a mapping, before validation, so flags can be laid over it."""
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -40,7 +41,13 @@ def load_config(path: Path) -> SuiteConfig:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         raise ConfigError(f"{path}: invalid YAML: {exc}") from None
-    return parse_config(data, source=str(path), base=path.parent)
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: expected a mapping at the top level, got {type(data).__name__}")
+    return data
+
+
+def load_config(path: Path) -> SuiteConfig:
+    return parse_config(read_config_file(path), source=str(path), base=path.parent)
 
 
 def format_validation_error(exc: ValidationError, source: str) -> str:

@@ -327,8 +327,8 @@ def _interrupt_handler(loop: asyncio.AbstractEventLoop, state: _Run) -> Any:
 def _result_config(config: dict[str, Any]) -> dict[str, Any]:
     """Drop the engine limits and the dataset's path, which cannot change results.
 
-    A resumed run may use other concurrency, rate limits or timeouts, or read the same
-    dataset from another path; the dataset version still has to match.
+    A resumed run may use other concurrency, rate limits or timeouts. It may also read the
+    same dataset from another path, but the dataset version still has to match.
     """
     view = {key: value for key, value in config.items() if key != "engine"}
     dataset = view.get("dataset")

@@ -8,12 +8,12 @@ from pathlib import Path
 from evalgauge.errors import UsageError
 
 CONFIG = """\
-# evalgauge suite: a support assistant's answers, judged for groundedness.
+# evalgauge suite: a support assistant's replies, judged for groundedness.
 name: support-answers
 dataset:
   path: traces.jsonl
   id: trace_id
-  input: [question, context]   # what the judge sees next to the answer
+  input: [question, context]   # fields shown to the judge next to the answer
   output: answer
   label: label                 # human verdicts; empty rows are unlabeled traffic
   pass_value: [pass]

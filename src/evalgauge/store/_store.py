@@ -162,23 +162,6 @@ class Store:
         with self.engine.connect() as conn:
             return {name: scorer_id for name, scorer_id in conn.execute(query)}
 
-    def scorer_records(self, run_id: str) -> list[ScorerRecord]:
-        query = (
-            select(run_scorers)
-            .where(run_scorers.c.run_id == run_id)
-            .order_by(run_scorers.c.scorer_id)
-        )
-        with self.engine.connect() as conn:
-            return [
-                ScorerRecord(
-                    name=row["name"],
-                    judge_model=row["judge_model"],
-                    prompt_hash=row["prompt_hash"],
-                    identity=orjson.loads(row["identity_json"]),
-                )
-                for row in conn.execute(query).mappings()
-            ]
-
     # -- case results ---------------------------------------------------------------------
 
     def finished_case_ids(self, run_id: str) -> set[str]:

@@ -13,10 +13,6 @@ from evalgauge.cases import Case
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_.]*)\}")
 
 
-def placeholders(template: str) -> list[str]:
-    return _PLACEHOLDER.findall(template)
-
-
 def case_values(case: Case) -> dict[str, Any]:
     """Collect the values a template may name: every input, plus `input` and `output`."""
     values: dict[str, Any] = dict(case.inputs)
