@@ -125,6 +125,56 @@ def test_results_written_once(store_url: str) -> None:
     assert rows[3]["label"] is False
 
 
+def test_batch_round_trips_awkward_values(store_url: str) -> None:
+    # A batch travels as one JSON parameter; every value must come back as it went in.
+    store = Store.open(store_url)
+    run_id = f"r-{datetime.now(UTC).timestamp()}"
+    store.create_run(_run(run_id), [ScorerRecord("exact")])
+    awkward = CaseResult(
+        case_id="ünï 'quoted' \"id\"",
+        inputs={"text": "line\nbreak\ttab \\ back", "n": 2**53, "f": 0.1},
+        output='{"not": "parsed"} ' + "x" * 100_000,
+        latency_ms=1e-9,
+        cached=True,
+        input_tokens=0,
+        output_tokens=10**9,
+        model="m/1",
+        error_type=None,
+        scores=[ScoreResult("exact", 0.5, None, "emoji 🎉 and [1, 2]")],
+    )
+    errored = CaseResult(
+        case_id="e",
+        inputs={},
+        error_type="TargetError",
+        error_message="null\u0001 and \\N",
+        scores=[ScoreResult("exact", float("nan"), False, error_type="exact:Bad")],
+    )
+    store.write_results(run_id, [awkward, errored], store.scorers(run_id))
+    rows = {row["case_id"]: row for row in store.iter_case_results(run_id)}
+    store.close()
+    got = rows[awkward.case_id]
+    assert got["inputs"] == awkward.inputs
+    assert got["output"] == awkward.output
+    assert got["latency_ms"] == pytest.approx(1e-9)
+    assert got["cached"] is True
+    assert (got["input_tokens"], got["output_tokens"]) == (0, 10**9)
+    assert got["scores"]["exact"] == {
+        "value": 0.5,
+        "passed": None,
+        "reason": "emoji 🎉 and [1, 2]",
+        "error_type": None,
+        "error_message": None,
+    }
+    bad = rows["e"]
+    assert bad["inputs"] == {}
+    assert bad["output"] is None
+    assert bad["cached"] is False
+    assert bad["error_message"] == errored.error_message
+    # NaN has no JSON form and is stored as NULL.
+    assert bad["scores"]["exact"]["value"] is None
+    assert bad["scores"]["exact"]["passed"] is False
+
+
 def test_failed_batch_leaves_nothing(store_url: str) -> None:
     from sqlalchemy.exc import IntegrityError
 

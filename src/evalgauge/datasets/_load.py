@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from operator import itemgetter
 from pathlib import Path
+from typing import Any
 
 import orjson
 
@@ -81,7 +82,7 @@ def scan_dataset(
 
     id_hashes = array("q") if mapping.id_field is not None else None
     digest = hashlib.sha256()
-    update = digest.update
+    update, dumps, fingerprint = digest.update, orjson.dumps, _fingerprint_content
     n_cases = n_labeled = n_pass = 0
     for _, case in _located_cases(file, source_format, mapper):
         if id_hashes is not None:
@@ -91,8 +92,7 @@ def scan_dataset(
             n_labeled += 1
             if case.label:
                 n_pass += 1
-        update(case_fingerprint(case))
-        update(b"\n")
+        update(dumps(fingerprint(case), option=_FINGERPRINT_LINE))
 
     if id_hashes is not None:
         candidates = repeated_hashes(id_hashes)
@@ -124,8 +124,15 @@ def case_fingerprint(case: Case) -> bytes:
     version. Raises TypeError for values that orjson cannot serialize, which loaded cases
     never contain.
     """
-    content = (case.case_id, case.inputs, case.output, case.label, case.expected)
-    return orjson.dumps(content, option=orjson.OPT_SORT_KEYS)
+    return orjson.dumps(_fingerprint_content(case), option=orjson.OPT_SORT_KEYS)
+
+
+# The version hashes each fingerprint followed by a newline.
+_FINGERPRINT_LINE = orjson.OPT_SORT_KEYS | orjson.OPT_APPEND_NEWLINE
+
+
+def _fingerprint_content(case: Case) -> tuple[Any, ...]:
+    return (case.case_id, case.inputs, case.output, case.label, case.expected)
 
 
 def _located_cases(path: Path, format: str, mapper: RowMapper) -> Iterator[tuple[int, Case]]:

@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import logging
 import signal
+import sys
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -29,6 +30,9 @@ from evalgauge.store import CaseResult, RunRecord, ScoreResult, ScorerRecord, St
 from evalgauge.targets._base import Target, TargetOutput
 
 logger = logging.getLogger(__name__)
+
+# How long a thread waiting for the GIL waits before the running one must yield it.
+_WRITER_SWITCH_INTERVAL_S = 0.0002
 
 
 @dataclass(frozen=True)
@@ -218,12 +222,9 @@ class _Run:
         finished.cancel()
 
     async def _commit(self, batch: list[CaseResult]) -> None:
-        if self.store.engine.dialect.name == "sqlite":
-            # Inline is faster for SQLite: a thread would fight the workers for the GIL.
-            self.store.write_results(self.run_id, batch, self.scorer_ids)
-            await asyncio.sleep(0)
-        else:
-            await asyncio.to_thread(self.store.write_results, self.run_id, batch, self.scorer_ids)
+        # A thread overlaps the workers: each table's insert is one statement per batch, so
+        # the database holds no GIL while it writes.
+        await asyncio.to_thread(self.store.write_results, self.run_id, batch, self.scorer_ids)
 
     def request_stop(self, reason: str) -> None:
         if not self.stopping.is_set():
@@ -276,6 +277,10 @@ async def _drive(state: _Run, workers: int, done: asyncio.Event, bar: _Progress)
     """Run the workers and the writer until the cases run out, a stop, or a failure."""
     writer = asyncio.create_task(state.write(done, bar))
     cases = state.pending()
+    previous_interval = sys.getswitchinterval()
+    # The writer thread needs the GIL back after each statement; at the default 5 ms the
+    # workers would keep it waiting for most of every batch.
+    sys.setswitchinterval(_WRITER_SWITCH_INTERVAL_S)
     crew = asyncio.gather(*(state.work(cases) for _ in range(workers)))
     try:
         pending: set[asyncio.Future[Any]] = {writer, crew}
@@ -292,6 +297,7 @@ async def _drive(state: _Run, workers: int, done: asyncio.Event, bar: _Progress)
         done.set()
         await writer
         bar.close()
+        sys.setswitchinterval(previous_interval)
 
 
 @contextlib.contextmanager

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
-from evalgauge.alignment import AlignmentReport
 from evalgauge.reports._format import fmt_rate
-from evalgauge.stats import ConfusionMatrix
+
+if TYPE_CHECKING:
+    from evalgauge.alignment import AlignmentReport
+    from evalgauge.stats import ConfusionMatrix
 
 _RATES = (
     ("TPR (recall on pass)", "tpr"),

@@ -11,12 +11,12 @@ from typing import Any
 
 import orjson
 from sqlalchemy import Engine, create_engine, event, func, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from evalgauge.errors import UsageError
+from evalgauge.store._batch import CASE_SQL, SCORE_SQL, batch_payloads
 from evalgauge.store._migrate import upgrade_to_head
 from evalgauge.store._records import CaseResult, RunRecord, ScorerRecord
 from evalgauge.store._schema import case_results, run_scorers, runs, scores
@@ -60,9 +60,8 @@ class Store:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         dialect = engine.dialect.name
-        self._insert = sqlite.insert if dialect == "sqlite" else postgresql.insert
-        self.case_sql = _insert_ignore_sql(dialect, case_results.name, _CASE_COLUMNS)
-        self.score_sql = _insert_ignore_sql(dialect, scores.name, _SCORE_COLUMNS)
+        self._case_sql = CASE_SQL[dialect]
+        self._score_sql = SCORE_SQL[dialect]
 
     @classmethod
     def open(cls, url: str | None = None, *, root: Path | None = None) -> Store:
@@ -124,7 +123,12 @@ class Store:
             }
             for s in scorers
         ]
-        conn.execute(self._insert(run_scorers).on_conflict_do_nothing(), rows)
+        # Imported here: the PostgreSQL dialect costs 50 ms of start-up on SQLite.
+        if conn.dialect.name == "sqlite":
+            from sqlalchemy.dialects import sqlite as dialect
+        else:
+            from sqlalchemy.dialects import postgresql as dialect  # type: ignore[no-redef]
+        conn.execute(dialect.insert(run_scorers).on_conflict_do_nothing(), rows)
 
     def set_run_status(
         self,
@@ -184,15 +188,12 @@ class Store:
         """
         if not results:
             return
-        case_rows, score_rows = result_rows(run_id, results, scorer_ids)
-        # Plain DBAPI executemany: the hot path of every run, about 2x faster than Core's
-        # per-row parameter processing on SQLite.
-        # NOTE: PostgreSQL gets the same executemany (about 30,000 rows/s here); COPY into a
-        # staging table would be several times faster for large runs.
+        case_rows, score_rows = batch_payloads(results, scorer_ids)
+        # The hot path of every run: one statement per table and batch, through the DBAPI.
         with self.engine.begin() as conn:
-            conn.exec_driver_sql(self.case_sql, case_rows)
-            if score_rows:
-                conn.exec_driver_sql(self.score_sql, score_rows)
+            conn.exec_driver_sql(self._case_sql, (run_id, case_rows))
+            if score_rows is not None:
+                conn.exec_driver_sql(self._score_sql, (run_id, score_rows))
 
     def iter_case_results(self, run_id: str, *, batch: int = 5000) -> Iterator[dict[str, Any]]:
         """Yield the stored case results of a run, each with a `scores` dict by scorer name."""
@@ -218,83 +219,6 @@ class Store:
                 record["inputs"] = orjson.loads(record.pop("inputs_json"))
                 record["scores"] = by_case.get(record["case_id"], {})
                 yield record
-
-
-def result_rows(
-    run_id: str, results: Sequence[CaseResult], scorer_ids: dict[str, int]
-) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
-    """Turn case results into the parameter tuples of the case and score INSERTs."""
-    case_rows = []
-    score_rows = []
-    for result in results:
-        case_rows.append(
-            (
-                run_id,
-                result.case_id,
-                orjson.dumps(result.inputs, default=str).decode(),
-                result.label,
-                result.output,
-                result.latency_ms,
-                result.cached,
-                result.input_tokens,
-                result.output_tokens,
-                result.model,
-                result.error_type,
-                result.error_message,
-            )
-        )
-        for score in result.scores:
-            score_rows.append(
-                (
-                    run_id,
-                    result.case_id,
-                    scorer_ids[score.scorer],
-                    score.value,
-                    score.passed,
-                    score.reason,
-                    score.error_type,
-                    score.error_message,
-                )
-            )
-    return case_rows, score_rows
-
-
-_CASE_COLUMNS = (
-    "run_id",
-    "case_id",
-    "inputs_json",
-    "label",
-    "output",
-    "latency_ms",
-    "cached",
-    "input_tokens",
-    "output_tokens",
-    "model",
-    "error_type",
-    "error_message",
-)
-_SCORE_COLUMNS = (
-    "run_id",
-    "case_id",
-    "scorer_id",
-    "value",
-    "passed",
-    "reason",
-    "error_type",
-    "error_message",
-)
-
-
-def _insert_ignore_sql(dialect: str, table: str, columns: Sequence[str]) -> str:
-    """Build an INSERT that skips rows whose unique key is already stored.
-
-    It uses ON CONFLICT DO NOTHING, not SQLite's INSERT OR IGNORE, because the latter also
-    drops rows that break NOT NULL and so would lose bad results instead of failing the batch.
-    """
-    names = ", ".join(columns)
-    mark = "?" if dialect == "sqlite" else "%s"
-    marks = ", ".join(mark for _ in columns)
-    return f"INSERT INTO {table} ({names}) VALUES ({marks}) ON CONFLICT DO NOTHING"
 
 
 def _run_row(run: RunRecord) -> dict[str, Any]:

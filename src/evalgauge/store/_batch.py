@@ -1,0 +1,121 @@
+"""Batch INSERTs of case results and scores: a whole batch is one JSON parameter.
+
+Each table gets one statement per batch that reads its rows from a JSON array of row arrays
+(`json_each` on SQLite, `json_array_elements` on PostgreSQL). Against `executemany`, the
+database parses and inserts the batch in one call, so Python binds no per-row parameters
+and SQLite keeps the GIL released for the whole batch, which lets a writer thread overlap
+the workers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import orjson
+from sqlalchemy import Boolean, Float, Integer, Table
+
+from evalgauge.store._records import CaseResult
+from evalgauge.store._schema import case_results, scores
+
+# Columns after run_id, in the order of each row array.
+CASE_COLUMNS = (
+    "case_id",
+    "inputs_json",
+    "label",
+    "output",
+    "latency_ms",
+    "cached",
+    "input_tokens",
+    "output_tokens",
+    "model",
+    "error_type",
+    "error_message",
+)
+SCORE_COLUMNS = (
+    "case_id",
+    "scorer_id",
+    "value",
+    "passed",
+    "reason",
+    "error_type",
+    "error_message",
+)
+
+
+def batch_insert_sql(dialect: str, table: Table, columns: Sequence[str]) -> str:
+    """Build an INSERT of (run_id, JSON array of rows) that skips rows already stored.
+
+    It uses ON CONFLICT DO NOTHING, not SQLite's INSERT OR IGNORE, because the latter also
+    drops rows that break NOT NULL and so would lose bad results instead of failing the batch.
+    `WHERE true` lets the parser tell the ON CONFLICT clause from a join constraint.
+    """
+    names = ", ".join(("run_id", *columns))
+    if dialect == "sqlite":
+        values = [f"json_extract(value, '$[{i}]')" for i in range(len(columns))]
+        source, mark = "json_each(?)", "?"
+    else:
+        values = [f"CAST(value->>{i} AS {_pg_type(table, name)})" for i, name in enumerate(columns)]
+        source, mark = "json_array_elements(CAST(%s AS json))", "%s"
+    return (
+        f"INSERT INTO {table.name} ({names}) SELECT {mark}, {', '.join(values)} "
+        f"FROM {source} WHERE true ON CONFLICT DO NOTHING"
+    )
+
+
+def _pg_type(table: Table, name: str) -> str:
+    # Text stays text: a CAST to VARCHAR(n) would truncate silently, where the column's own
+    # length check raises.
+    kind = table.c[name].type
+    if isinstance(kind, Boolean):
+        return "boolean"
+    if isinstance(kind, Float):
+        return "double precision"
+    if isinstance(kind, Integer):
+        return "bigint"
+    return "text"
+
+
+CASE_SQL = {d: batch_insert_sql(d, case_results, CASE_COLUMNS) for d in ("sqlite", "postgresql")}
+SCORE_SQL = {d: batch_insert_sql(d, scores, SCORE_COLUMNS) for d in ("sqlite", "postgresql")}
+
+
+def batch_payloads(
+    results: Sequence[CaseResult], scorer_ids: dict[str, int]
+) -> tuple[str, str | None]:
+    """Serialize case results as the JSON parameters of the case and score INSERTs."""
+    case_rows: list[tuple[object, ...]] = []
+    score_rows: list[tuple[object, ...]] = []
+    for result in results:
+        case_id = result.case_id
+        case_rows.append(
+            (
+                case_id,
+                orjson.dumps(result.inputs, default=str).decode(),
+                result.label,
+                result.output,
+                result.latency_ms,
+                result.cached,
+                result.input_tokens,
+                result.output_tokens,
+                result.model,
+                result.error_type,
+                result.error_message,
+            )
+        )
+        for score in result.scores:
+            score_rows.append(
+                (
+                    case_id,
+                    scorer_ids[score.scorer],
+                    score.value,
+                    score.passed,
+                    score.reason,
+                    score.error_type,
+                    score.error_message,
+                )
+            )
+    # Text, not bytes: SQLite 3.45 reads a BLOB as its binary JSONB and psycopg sends bytes as
+    # bytea. NaN and infinity have no JSON form; orjson writes null, so they are stored as
+    # NULL, which every aggregate skips.
+    cases_json = orjson.dumps(case_rows).decode()
+    return cases_json, orjson.dumps(score_rows).decode() if score_rows else None
