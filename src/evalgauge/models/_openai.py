@@ -204,7 +204,9 @@ class OpenAICompatibleModel:
                 max_connections=self.max_connections,
                 max_keepalive_connections=self.max_connections,
             )
-            self._http = httpx2.AsyncClient(limits=limits)
+            # The SDK's aiohttp transport: its C HTTP parser costs less CPU per request than
+            # httpx2's pure-Python one, which matters at hundreds of requests per second.
+            self._http = openai.DefaultAioHttpClient(limits=limits)
         return self._http
 
     def _sdk_client(self) -> openai.AsyncOpenAI:
@@ -243,8 +245,8 @@ class OpenAICompatibleModel:
         endpoint = f"{self.base_url}/chat/completions"
         started = time.perf_counter()
         try:
-            # NOTE: even this path costs about 0.4-0.8 ms of CPU per request over plain httpx2,
-            # which caps one process near 550 requests/s (docs/benchmarks.md).
+            # NOTE: the SDK's request building still costs about 0.5 ms of CPU per request,
+            # which keeps one process under 90% of the LLM-bound target (docs/benchmarks.md).
             # The SDK's generic POST, not `chat.completions.create`: it sends the same request
             # with the same auth and error handling, but skips the per-call walk of the
             # request's type annotations, which doubled the client CPU of a request.
@@ -263,10 +265,13 @@ class OpenAICompatibleModel:
                 endpoint=endpoint,
                 hint=status_hint(exc.status_code, self.api_key_env, self.model, self.base_url),
             ) from exc
-        except openai.APITimeoutError as exc:
-            raise TransientError(timed_out_message(endpoint, timeout)) from exc
         except openai.APIConnectionError as exc:
-            cause = exc.__cause__ or exc
+            # The aiohttp transport reports a refused connection as a connect timeout, so
+            # an OS error at the root of the chain overrides the exception type.
+            cause = _root_cause(exc)
+            refused = isinstance(cause, OSError) and not isinstance(cause, TimeoutError)
+            if isinstance(exc, openai.APITimeoutError) and not refused:
+                raise TransientError(timed_out_message(endpoint, timeout)) from exc
             raise TransientError(
                 f"connection to {endpoint} failed: {type(cause).__name__}: {cause}"
             ) from exc
@@ -292,6 +297,12 @@ class OpenAICompatibleModel:
         if self._http is not None:
             await self._http.aclose()
             self._http = None
+
+
+def _root_cause(exc: BaseException) -> BaseException:
+    while exc.__cause__ is not None:
+        exc = exc.__cause__
+    return exc
 
 
 def _reply_text(body: dict[str, Any], endpoint: str) -> str:
