@@ -10,6 +10,7 @@ The tree::
     │   └── AlignmentError    labels or a judge that make alignment figures meaningless
     ├── RunInterrupted        Ctrl-C stopped a run after saving its finished cases; exit 130
     ├── RunFailed             a run finished but produced nothing usable; exit 1
+    ├── OverBudget            a projected cost over the tier's envelope, before any work; exit 1
     └── CaseError             one case failed; recorded in the store, the run goes on
         ├── TargetError       the target raised or returned something unusable
         │   └── TransientError  a retryable failure (429, 5xx, timeout, connection reset)
@@ -82,6 +83,10 @@ class RunInterrupted(EvalgaugeError):
 
 class RunFailed(EvalgaugeError):
     """A run completed and is stored, but every case it needed failed."""
+
+
+class OverBudget(EvalgaugeError):
+    """The projected cost of a run is over its tier's envelope, so it does not start."""
 
 
 class CaseError(EvalgaugeError):

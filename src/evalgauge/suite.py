@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
+from evalgauge.cases import Case
 from evalgauge.config import (
     JudgeScorerConfig,
     RecordedTargetConfig,
@@ -20,10 +23,13 @@ from evalgauge.config._build import (
     field_mapping,
     open_cache,
 )
+from evalgauge.cost import PriceTable
 from evalgauge.engine import ResponseCache, RunPlan, RunSummary, execute_run
 from evalgauge.errors import AlignmentError, UsageError
+from evalgauge.projection import check_envelope, project_run, target_provider
 from evalgauge.scorecard import Scorecard, build_scorecard
 from evalgauge.scorers._base import Scorer
+from evalgauge.selection import SelectionSpec, select_cases
 from evalgauge.store import Store
 
 logger = logging.getLogger(__name__)
@@ -88,28 +94,67 @@ def build_scorers(config: SuiteConfig, cache: ResponseCache | None) -> list[Scor
     return scorers
 
 
+@dataclass(frozen=True)
+class RunOptions:
+    """What a tier changes about a suite's run, and the prices its cost is computed with."""
+
+    tier: str | None = None
+    selection: SelectionSpec = field(default_factory=SelectionSpec)
+    dataset: Path | None = None
+    """Another dataset file with the suite's field mapping."""
+    concurrency: int | None = None
+    time_budget_s: float | None = None
+    cost_envelope_usd: float | None = None
+    prices: PriceTable | None = None
+    tag_fields: tuple[str, ...] = ()
+
+
 async def run_suite(
     config: SuiteConfig,
     store: Store,
     *,
+    options: RunOptions | None = None,
     resume: str | None = None,
     progress: bool = True,
     on_start: Callable[[str], None] | None = None,
 ) -> tuple[RunSummary, Scorecard]:
     """Validate the dataset, check the target is ready, run every case and aggregate.
 
-    Everything that can fail on user input fails before the first case runs.
+    Everything that can fail on user input fails before the first case runs, and so does a
+    projected cost over the tier's envelope.
     """
     from evalgauge.datasets import iter_cases, scan_dataset
 
+    options = options or RunOptions()
+    if options.dataset is not None:
+        config = config.model_copy(
+            update={"dataset": config.dataset.model_copy(update={"path": options.dataset})}
+        )
+    if options.concurrency is not None:
+        config = config.model_copy(
+            update={"engine": config.engine.model_copy(update={"concurrency": options.concurrency})}
+        )
     _check_fields(config)
     mapping = field_mapping(config.dataset)
     path, fmt = config.dataset.path, config.dataset.format
     info = scan_dataset(path, mapping, format=fmt)
+
+    def all_cases() -> Iterator[Case]:
+        return iter_cases(path, mapping, format=fmt)
+
+    selection = select_cases(all_cases, options.selection, info.version, info.n_cases)
+    if selection.n_cases == 0:
+        raise UsageError(
+            f"suite {config.name!r}: the tier's selection {options.selection.describe()} keeps "
+            f"no case of {path}; widen the tag filter or check the field values"
+        )
     cache = open_cache(config.engine)
     target = build_target(config.target, config.engine, cache)
     scorers = build_scorers(config, cache)
     try:
+        if options.cost_envelope_usd is not None:
+            projection = project_run(config, store, selection, options, all_cases)
+            check_envelope(config.name, projection, options.cost_envelope_usd)
         await target.check_ready()
         for scorer in scorers:
             model = getattr(scorer, "model", None)
@@ -118,14 +163,20 @@ async def run_suite(
 
         plan = RunPlan(
             name=config.name,
-            cases=lambda: iter_cases(path, mapping, format=fmt),
-            n_cases=info.n_cases,
-            dataset_version=info.version,
+            cases=lambda: selection.filter(all_cases()),
+            n_cases=selection.n_cases,
+            dataset_version=selection.version,
             target=target,
             scorers=scorers,
             settings=config.engine,
             config=config.model_dump(mode="json"),
             dataset_path=str(path),
+            tier=options.tier,
+            prices=options.prices,
+            provider=target_provider(config),
+            cost_envelope_usd=options.cost_envelope_usd,
+            time_budget_s=options.time_budget_s,
+            tag_fields=options.tag_fields,
         )
         summary = await execute_run(
             plan, store, resume=resume, progress=progress, on_start=on_start

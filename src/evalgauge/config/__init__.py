@@ -5,6 +5,7 @@ from evalgauge.config._load import (
     load_config,
     parse_config,
     read_config_file,
+    resolve_paths,
 )
 from evalgauge.config._model import (
     AlignConfig,
@@ -36,4 +37,5 @@ __all__ = [
     "load_config",
     "parse_config",
     "read_config_file",
+    "resolve_paths",
 ]

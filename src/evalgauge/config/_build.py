@@ -17,7 +17,14 @@ from evalgauge.config._model import (
 from evalgauge.engine import CachePolicy, EngineSettings, ResilientModel, ResponseCache
 from evalgauge.errors import ConfigError
 from evalgauge.scorers._base import Scorer
-from evalgauge.targets import CallableTarget, ChatTarget, HttpTarget, RecordedTarget, Target
+from evalgauge.targets import (
+    CallableTarget,
+    ChatTarget,
+    HttpTarget,
+    RecordedTarget,
+    RecordedUsageFields,
+    Target,
+)
 
 if TYPE_CHECKING:
     from evalgauge.datasets import FieldMapping
@@ -101,7 +108,15 @@ def build_target(
             headers=config.headers,
             max_connections=settings.concurrency,
         )
-    return RecordedTarget(None)
+    recorded = RecordedUsageFields(
+        latency=config.latency_field,
+        latency_unit=config.latency_unit,
+        input_tokens=config.input_tokens_field,
+        output_tokens=config.output_tokens_field,
+        cached_input_tokens=config.cached_input_tokens_field,
+        reasoning_tokens=config.reasoning_tokens_field,
+    )
+    return RecordedTarget(None, model=config.model, recorded=recorded)
 
 
 def read_rubric(path: Path | None) -> str:

@@ -24,7 +24,7 @@ def parse_config(
         config = SuiteConfig.model_validate(data)
     except ValidationError as exc:
         raise ConfigError(format_validation_error(exc, source)) from None
-    return _resolve_paths(config, base) if base is not None else config
+    return resolve_paths(config, base) if base is not None else config
 
 
 def read_config_file(path: Path) -> dict[str, Any]:
@@ -62,7 +62,9 @@ def format_validation_error(exc: ValidationError, source: str) -> str:
     return f"{source}: invalid configuration: " + "; ".join(problems) + more
 
 
-def _resolve_paths(config: SuiteConfig, base: Path) -> SuiteConfig:
+def resolve_paths(config: SuiteConfig, base: Path) -> SuiteConfig:
+    """Return the config with every relative path taken against `base`."""
+
     def resolve(path: Path | None) -> Path | None:
         if path is None or path.is_absolute():
             return path

@@ -39,7 +39,18 @@ class DatasetConfig(_Strict):
 
 
 class RecordedTargetConfig(_Strict):
+    """Outputs recorded in the dataset, with the latency and usage of the calls if recorded."""
+
     kind: Literal["recorded"] = "recorded"
+    model: str | None = None
+    """The model that produced the recorded outputs, for lineage and pricing."""
+    provider: str | None = None
+    latency_field: str | None = None
+    latency_unit: Literal["ms", "s"] = "ms"
+    input_tokens_field: str | None = None
+    output_tokens_field: str | None = None
+    cached_input_tokens_field: str | None = None
+    reasoning_tokens_field: str | None = None
 
 
 class PythonTargetConfig(_Strict):

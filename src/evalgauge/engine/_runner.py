@@ -16,18 +16,21 @@ import sys
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from evalgauge.cases import Case
-from evalgauge.engine._lineage import config_hash, git_commit, new_run_id
+from evalgauge.engine._budget import BUDGET_STOP, TIME_STOP, Budget
+from evalgauge.engine._open import open_run
 from evalgauge.engine._ratelimit import RateLimiter
 from evalgauge.engine._retry import call_with_retries
 from evalgauge.engine._settings import EngineSettings
-from evalgauge.errors import CaseError, UsageError
+from evalgauge.errors import CaseError
 from evalgauge.scorers._base import Scorer
-from evalgauge.store import CaseResult, RunRecord, ScoreResult, ScorerRecord, Store
+from evalgauge.store import CaseResult, ScoreResult, Store
 from evalgauge.targets._base import Target, TargetOutput
+
+if TYPE_CHECKING:
+    from evalgauge.cost import PriceTable
 
 logger = logging.getLogger(__name__)
 
@@ -48,6 +51,14 @@ class RunPlan:
     settings: EngineSettings = field(default_factory=EngineSettings)
     config: dict[str, Any] = field(default_factory=dict)
     dataset_path: str | None = None
+    tier: str | None = None
+    prices: PriceTable | None = None
+    """Prices target calls; None leaves every case's cost unknown."""
+    provider: str | None = None
+    cost_envelope_usd: float | None = None
+    time_budget_s: float | None = None
+    tag_fields: tuple[str, ...] = ()
+    """Metadata fields stored with each case, for slicing the scorecard."""
 
 
 @dataclass
@@ -62,10 +73,15 @@ class RunSummary:
     errored: int = 0
     elapsed_s: float = 0.0
     stop_reason: str | None = None
+    spent_usd: float = 0.0
 
     @property
     def interrupted(self) -> bool:
         return self.status == "interrupted"
+
+    @property
+    def stopped_by_budget(self) -> bool:
+        return self.status == "stopped"
 
 
 class _Progress:
@@ -123,6 +139,7 @@ class _Run:
         self.processed = 0
         self.errored = 0
         self.skipped = 0
+        self.budget = Budget(plan.cost_envelope_usd, plan.time_budget_s)
 
     async def process(self, case: Case) -> CaseResult:
         result = CaseResult(case_id=case.case_id, inputs=case.inputs, label=case.label)
@@ -146,11 +163,21 @@ class _Run:
             return result
         result.output = output.text
         result.latency_ms = output.latency_ms
+        result.ttft_ms = output.ttft_ms
         result.cached = output.cached
         result.model = output.model
-        if output.usage is not None:
-            result.input_tokens = output.usage.input_tokens
-            result.output_tokens = output.usage.output_tokens
+        if self.plan.tag_fields:
+            result.tags = {name: case.metadata.get(name) for name in self.plan.tag_fields}
+        usage = output.usage
+        if usage is not None:
+            result.input_tokens = usage.input_tokens
+            result.output_tokens = usage.output_tokens
+            result.cached_input_tokens = usage.cached_input_tokens
+            result.reasoning_tokens = usage.reasoning_tokens
+            prices, model = self.plan.prices, output.model
+            if prices is not None and model is not None:
+                result.cost_usd = prices.cost(model, usage, provider=self.plan.provider).total_usd
+                self.budget.record(result.cost_usd)
         for scorer in self.plan.scorers:
             result.scores.append(await self._score(scorer, case, output.text))
         return result
@@ -186,11 +213,26 @@ class _Run:
             if case.case_id in self.skip:
                 self.skipped += 1
                 continue
+            reason = self.budget.exhausted()
+            if reason is not None:
+                logger.warning(
+                    "stopping: the %s is spent (%.4f USD in %d priced cases); cases run so "
+                    "far are kept",
+                    reason,
+                    self.budget.spent_usd,
+                    self.budget.priced,
+                )
+                self.request_stop(reason)
+                return
             yield case
 
     async def work(self, cases: Iterator[Case]) -> None:
         for case in cases:
-            result = await self.process(case)
+            self.budget.in_flight += 1
+            try:
+                result = await self.process(case)
+            finally:
+                self.budget.in_flight -= 1
             self.processed += 1
             if result.error_type is not None:
                 self.errored += 1
@@ -241,10 +283,11 @@ async def execute_run(
     on_start: Callable[[str], None] | None = None,
 ) -> RunSummary:
     """Run (or resume) `plan`, persisting every case result; return the invocation's counts."""
-    run_id, skip = _open_run(plan, store, resume)
+    run_id, skip = open_run(plan, store, resume)
     if on_start is not None:
         on_start(run_id)
     state = _Run(plan, store, run_id, skip)
+    state.budget.start()
     started = time.perf_counter()
     bar = _Progress(progress, plan.n_cases, len(skip))
     workers = min(plan.settings.concurrency, max(1, plan.n_cases - len(skip)))
@@ -257,7 +300,12 @@ async def execute_run(
         # The cases stored so far stay stored; the run can be resumed once the cause is fixed.
         store.set_run_status(run_id, "failed", stop_reason=f"{type(exc).__name__}: {exc}")
         raise
-    status = "interrupted" if state.stopping.is_set() else "completed"
+    if not state.stopping.is_set():
+        status = "completed"
+    elif state.stop_reason in (BUDGET_STOP, TIME_STOP):
+        status = "stopped"
+    else:
+        status = "interrupted"
     store.set_run_status(
         run_id, status, stop_reason=state.stop_reason, finished=status == "completed"
     )
@@ -270,6 +318,7 @@ async def execute_run(
         errored=state.errored,
         elapsed_s=time.perf_counter() - started,
         stop_reason=state.stop_reason,
+        spent_usd=state.budget.spent_usd,
     )
 
 
@@ -328,98 +377,3 @@ def _interrupt_handler(loop: asyncio.AbstractEventLoop, state: _Run) -> Any:
         if installed:
             loop.remove_signal_handler(signal.SIGINT)
             loop.remove_signal_handler(signal.SIGTERM)
-
-
-def _result_config(config: dict[str, Any]) -> dict[str, Any]:
-    """Drop the engine limits and the dataset's path, which cannot change results.
-
-    A resumed run may use other concurrency, rate limits or timeouts. It may also read the
-    same dataset from another path, but the dataset version still has to match.
-    """
-    view = {key: value for key, value in config.items() if key != "engine"}
-    dataset = view.get("dataset")
-    if isinstance(dataset, dict):
-        view["dataset"] = {key: value for key, value in dataset.items() if key != "path"}
-    return view
-
-
-def _changed_keys(before: dict[str, Any], after: dict[str, Any], prefix: str = "") -> list[str]:
-    changed = []
-    for key in sorted(set(before) | set(after)):
-        old, new = before.get(key), after.get(key)
-        if isinstance(old, dict) and isinstance(new, dict):
-            changed.extend(_changed_keys(old, new, f"{prefix}{key}."))
-        elif old != new:
-            changed.append(prefix + key)
-    return changed
-
-
-def _scorer_records(plan: RunPlan) -> list[ScorerRecord]:
-    records = []
-    for scorer in plan.scorers:
-        identity = scorer.identity()
-        records.append(
-            ScorerRecord(
-                name=scorer.name,
-                judge_model=identity.get("judge_model"),
-                prompt_hash=identity.get("prompt_hash"),
-                identity=identity,
-            )
-        )
-    return records
-
-
-def _open_run(plan: RunPlan, store: Store, resume: str | None) -> tuple[str, set[str]]:
-    names = [s.name for s in plan.scorers]
-    if len(set(names)) != len(names):
-        raise UsageError(f"scorer names must be unique, got {names}; give each a `name:`")
-    chash = config_hash(_result_config(plan.config))
-    if resume is None:
-        identity = plan.target.identity()
-        prompt_hashes = [identity.get("prompt_hash")] + [
-            s.identity().get("prompt_hash") for s in plan.scorers
-        ]
-        run = RunRecord(
-            run_id=new_run_id(),
-            name=plan.name,
-            status="running",
-            created_at=datetime.now(UTC),
-            dataset_path=plan.dataset_path,
-            dataset_version=plan.dataset_version,
-            n_cases=plan.n_cases,
-            config_hash=chash,
-            prompt_hash=",".join(h for h in prompt_hashes if h) or None,
-            target=identity["target"],
-            model=identity.get("model"),
-            git_commit=git_commit(),
-            evalgauge_version=_version(),
-            config=plan.config,
-        )
-        store.create_run(run, _scorer_records(plan))
-        return run.run_id, set()
-    existing = store.get_run(resume)
-    if existing is None:
-        raise UsageError(
-            f"run {resume!r} not found in the store; list runs with `evalgauge runs list`"
-        )
-    if existing.dataset_version != plan.dataset_version:
-        raise UsageError(
-            f"run {resume!r} used dataset version {existing.dataset_version}, but the dataset "
-            f"is now {plan.dataset_version}; start a new run instead of resuming"
-        )
-    if existing.config_hash != chash:
-        changed = _changed_keys(_result_config(existing.config), _result_config(plan.config))
-        raise UsageError(
-            f"run {resume!r} was made with a different configuration (changed: "
-            f"{', '.join(changed) or 'unknown'}); resume with the same target, scorers and "
-            "dataset mapping, or start a new run"
-        )
-    store.ensure_scorers(resume, _scorer_records(plan))
-    store.set_run_status(resume, "running")
-    return resume, store.finished_case_ids(resume)
-
-
-def _version() -> str:
-    from evalgauge import __version__
-
-    return __version__

@@ -17,6 +17,7 @@ class Usage:
     output_tokens: int | None = None
     cached_input_tokens: int | None = None
     reasoning_tokens: int | None = None
+    cache_write_tokens: int | None = None  # cache creation, counted inside input_tokens
 
     @property
     def total_tokens(self) -> int:

@@ -30,6 +30,11 @@ CASE_COLUMNS = (
     "model",
     "error_type",
     "error_message",
+    "cached_input_tokens",
+    "reasoning_tokens",
+    "cost_usd",
+    "ttft_ms",
+    "tags_json",
 )
 SCORE_COLUMNS = (
     "case_id",
@@ -100,6 +105,11 @@ def batch_payloads(
                 result.model,
                 result.error_type,
                 result.error_message,
+                result.cached_input_tokens,
+                result.reasoning_tokens,
+                result.cost_usd,
+                result.ttft_ms,
+                None if result.tags is None else orjson.dumps(result.tags, default=str).decode(),
             )
         )
         for score in result.scores:

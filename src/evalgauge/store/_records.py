@@ -27,6 +27,7 @@ class RunRecord:
     git_commit: str | None = None
     stop_reason: str | None = None
     finished_at: datetime | None = None
+    tier: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,3 +68,8 @@ class CaseResult:
     error_type: str | None = None
     error_message: str | None = None
     scores: list[ScoreResult] = field(default_factory=list)
+    cached_input_tokens: int | None = None
+    reasoning_tokens: int | None = None
+    cost_usd: float | None = None
+    ttft_ms: float | None = None
+    tags: dict[str, Any] | None = None

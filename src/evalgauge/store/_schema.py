@@ -9,6 +9,7 @@ from __future__ import annotations
 from sqlalchemy import (
     Boolean,
     Column,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -41,6 +42,7 @@ runs = Table(
     Column("git_commit", String(64)),
     Column("evalgauge_version", String(40), nullable=False),
     Column("config_json", Text, nullable=False),
+    Column("tier", String(100)),
 )
 
 # One row per scorer of a run. Every score points at it, so each score carries its judge
@@ -73,6 +75,12 @@ case_results = Table(
     Column("model", Text),
     Column("error_type", String(80)),
     Column("error_message", Text),
+    Column("cached_input_tokens", Integer),
+    Column("reasoning_tokens", Integer),
+    Column("cost_usd", Float),
+    Column("ttft_ms", Float),
+    # The values of the suite's slice fields, as a JSON object.
+    Column("tags_json", Text),
     UniqueConstraint("run_id", "case_id", name="uq_case_results_run_case"),
 )
 
@@ -95,4 +103,18 @@ scores = Table(
     Column("error_type", String(80)),
     Column("error_message", Text),
     sqlite_with_rowid=False,
+)
+
+# Decisions to let a failing gate rule pass until a date; the overrides file in the user's
+# repository holds the same records.
+gate_overrides = Table(
+    "gate_overrides",
+    metadata,
+    Column("override_id", Integer, primary_key=True, autoincrement=True),
+    Column("rule", String(200), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("approver", String(200), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires", Date, nullable=False),
+    Column("git_commit", String(64)),
 )

@@ -166,6 +166,29 @@ class Store:
         with self.engine.connect() as conn:
             return {name: scorer_id for name, scorer_id in conn.execute(query)}
 
+    def usage_means(self, name: str, model: str) -> tuple[str, float, float] | None:
+        """Return (run id, mean input tokens, mean output tokens) of the latest run of the
+        suite `name` on `model` that reported usage, or None."""
+        latest = (
+            select(runs.c.run_id)
+            .where(runs.c.name == name, runs.c.model == model)
+            .order_by(runs.c.created_at.desc())
+            .limit(20)
+        )
+        means = select(
+            func.avg(case_results.c.input_tokens), func.avg(case_results.c.output_tokens)
+        )
+        with self.engine.connect() as conn:
+            for run_id in conn.execute(latest).scalars():
+                row = conn.execute(
+                    means.where(
+                        case_results.c.run_id == run_id, case_results.c.input_tokens.is_not(None)
+                    )
+                ).one()
+                if row[0] is not None:
+                    return run_id, float(row[0]), float(row[1] or 0.0)
+        return None
+
     # -- case results ---------------------------------------------------------------------
 
     def finished_case_ids(self, run_id: str) -> set[str]:
@@ -217,6 +240,8 @@ class Store:
             for row in result:
                 record = dict(row)
                 record["inputs"] = orjson.loads(record.pop("inputs_json"))
+                tags = record.pop("tags_json")
+                record["tags"] = None if tags is None else orjson.loads(tags)
                 record["scores"] = by_case.get(record["case_id"], {})
                 yield record
 
@@ -239,6 +264,7 @@ def _run_row(run: RunRecord) -> dict[str, Any]:
         "git_commit": run.git_commit,
         "evalgauge_version": run.evalgauge_version,
         "config_json": orjson.dumps(run.config, default=str).decode(),
+        "tier": run.tier,
     }
 
 

@@ -18,6 +18,8 @@ class TargetOutput:
     usage: Usage | None = None
     model: str | None = None
     cached: bool = False
+    ttft_ms: float | None = None
+    """Time to the first streamed token; None when the reply was not streamed."""
 
 
 class Target(Protocol):

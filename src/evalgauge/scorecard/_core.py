@@ -1,4 +1,4 @@
-"""The scorecard: a run's aggregate, computed in SQL from the stored results."""
+"""The scorecard: a run's aggregate, from SQL aggregates and per-case columns of the store."""
 
 from __future__ import annotations
 
@@ -7,9 +7,13 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 from sqlalchemy import Float, case, cast, func, select
 
 from evalgauge.errors import UsageError
+from evalgauge.scorecard._cases import CaseTable, load_case_table
+from evalgauge.scorecard._operations import operations
+from evalgauge.scorecard._slices import slice_summaries
 from evalgauge.stats import percentiles, wilson_interval
 from evalgauge.store import RunRecord, Store
 from evalgauge.store._schema import case_results, run_scorers, scores
@@ -50,9 +54,28 @@ class Scorecard:
     error_examples: list[dict[str, str]] = field(default_factory=list)
     """Up to three (type, case id, message) examples of each error type."""
     confidence: float = 0.95
+    operations: dict[str, Any] = field(default_factory=dict)
+    """Latency, TTFT, cost, tokens and error rate; see `scorecard._operations`."""
+    slices: dict[str, dict[str, Any]] = field(default_factory=dict)
+    table: CaseTable | None = None
+    """Per-case columns, for comparisons with a baseline."""
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, *, include_cases: bool = False) -> dict[str, Any]:
+        """Return the JSON form; `include_cases` adds every case's scores, for baselines."""
         run = self.run
+        data = self._summary(run)
+        if include_cases and self.table is not None:
+            data["case_scores"] = {
+                "ids": self.table.ids.tolist(),
+                "scores": {
+                    name: [None if np.isnan(v) else float(v) for v in values.tolist()]
+                    for name, values in self.table.scores.items()
+                },
+            }
+        return data
+
+    def _summary(self, run: RunRecord) -> dict[str, Any]:
+        ops = self.operations
         return {
             "run": {
                 "run_id": run.run_id,
@@ -70,7 +93,9 @@ class Scorecard:
                 "model": run.model,
                 "git_commit": run.git_commit,
                 "evalgauge_version": run.evalgauge_version,
+                "tier": run.tier,
             },
+            "stop_reason": run.stop_reason,
             "cases": self.cases,
             "target_errors": self.target_errors,
             "confidence": self.confidence,
@@ -80,6 +105,11 @@ class Scorecard:
             "tokens": {"input": self.input_tokens, "output": self.output_tokens},
             "error_types": self.error_types,
             "error_examples": self.error_examples,
+            "error_rate": ops.get("error_rate"),
+            "ttft_ms": ops.get("ttft_ms"),
+            "cost": ops.get("cost"),
+            "operations": ops,
+            "slices": self.slices,
         }
 
 
@@ -101,30 +131,32 @@ def build_scorecard(store: Store, run_id: str, *, confidence: float = 0.95) -> S
             ).where(case_results.c.run_id == run_id)
         ).one()
         n_cases, target_errors, cached, input_tokens, output_tokens = (int(v) for v in totals)
-        latencies = np.fromiter(
-            conn.execute(
-                select(case_results.c.latency_ms).where(
-                    case_results.c.run_id == run_id, case_results.c.latency_ms.is_not(None)
-                )
-            ).scalars(),
-            dtype=float,
-        )
         error_types = _error_types(conn, run_id)
         error_examples = _error_examples(conn, run_id)
         metrics = _metric_rows(conn, run_id, n_cases, confidence)
+        table = load_case_table(conn, run_id)
+    binary = {m.name: m.kind == "binary" for m in metrics}
     return Scorecard(
         run=run,
         cases=n_cases,
         target_errors=target_errors,
         metrics=metrics,
-        latency_ms=percentiles(latencies, (50, 95, 99)),
+        latency_ms=percentiles(_known(table.columns.latency_ms), (50, 95, 99)),
         cached=cached,
         input_tokens=input_tokens,
         output_tokens=output_tokens,
         error_types=error_types,
         error_examples=error_examples,
         confidence=confidence,
+        operations=operations(table.columns, confidence),
+        slices=slice_summaries(table, binary, confidence),
+        table=table,
     )
+
+
+def _known(values: NDArray[np.float64]) -> NDArray[np.float64]:
+    known: NDArray[np.float64] = values[~np.isnan(values)]
+    return known
 
 
 def _error_types(conn: Any, run_id: str) -> dict[str, int]:
