@@ -23,13 +23,13 @@ from evalgauge.config._build import (
     field_mapping,
     open_cache,
 )
-from evalgauge.cost import PriceTable
+from evalgauge.cost import CostProjection, PriceTable
 from evalgauge.engine import ResponseCache, RunPlan, RunSummary, execute_run
 from evalgauge.errors import AlignmentError, UsageError
 from evalgauge.projection import check_envelope, project_run, target_provider
 from evalgauge.scorecard import Scorecard, build_scorecard
 from evalgauge.scorers._base import Scorer
-from evalgauge.selection import SelectionSpec, select_cases
+from evalgauge.selection import Selection, SelectionSpec, select_cases
 from evalgauge.store import Store
 
 logger = logging.getLogger(__name__)
@@ -94,6 +94,41 @@ def build_scorers(config: SuiteConfig, cache: ResponseCache | None) -> list[Scor
     return scorers
 
 
+def _prepare(
+    config: SuiteConfig, options: RunOptions
+) -> tuple[SuiteConfig, Path, Callable[[], Iterator[Case]], Selection]:
+    """Apply the tier's changes, validate the dataset and choose the cases to run."""
+    from evalgauge.datasets import iter_cases, scan_dataset
+
+    if options.dataset is not None:
+        dataset = config.dataset.model_copy(update={"path": options.dataset})
+        config = config.model_copy(update={"dataset": dataset})
+    if options.concurrency is not None:
+        engine = config.engine.model_copy(update={"concurrency": options.concurrency})
+        config = config.model_copy(update={"engine": engine})
+    _check_fields(config)
+    mapping = field_mapping(config.dataset)
+    path, fmt = config.dataset.path, config.dataset.format
+    info = scan_dataset(path, mapping, format=fmt)
+
+    def all_cases() -> Iterator[Case]:
+        return iter_cases(path, mapping, format=fmt)
+
+    selection = select_cases(all_cases, options.selection, info.version, info.n_cases)
+    if selection.n_cases == 0:
+        raise UsageError(
+            f"suite {config.name!r}: the tier's selection {options.selection.describe()} keeps "
+            f"no case of {path}; widen the tag filter or check the field values"
+        )
+    return config, path, all_cases, selection
+
+
+def project_suite(config: SuiteConfig, store: Store, options: RunOptions) -> CostProjection:
+    """Project the cost of running the suite with `options`, without running anything."""
+    config, _, all_cases, selection = _prepare(config, options)
+    return project_run(config, store, selection, options, all_cases)
+
+
 @dataclass(frozen=True)
 class RunOptions:
     """What a tier changes about a suite's run, and the prices its cost is computed with."""
@@ -123,31 +158,8 @@ async def run_suite(
     Everything that can fail on user input fails before the first case runs, and so does a
     projected cost over the tier's envelope.
     """
-    from evalgauge.datasets import iter_cases, scan_dataset
-
     options = options or RunOptions()
-    if options.dataset is not None:
-        config = config.model_copy(
-            update={"dataset": config.dataset.model_copy(update={"path": options.dataset})}
-        )
-    if options.concurrency is not None:
-        config = config.model_copy(
-            update={"engine": config.engine.model_copy(update={"concurrency": options.concurrency})}
-        )
-    _check_fields(config)
-    mapping = field_mapping(config.dataset)
-    path, fmt = config.dataset.path, config.dataset.format
-    info = scan_dataset(path, mapping, format=fmt)
-
-    def all_cases() -> Iterator[Case]:
-        return iter_cases(path, mapping, format=fmt)
-
-    selection = select_cases(all_cases, options.selection, info.version, info.n_cases)
-    if selection.n_cases == 0:
-        raise UsageError(
-            f"suite {config.name!r}: the tier's selection {options.selection.describe()} keeps "
-            f"no case of {path}; widen the tag filter or check the field values"
-        )
+    config, path, all_cases, selection = _prepare(config, options)
     cache = open_cache(config.engine)
     target = build_target(config.target, config.engine, cache)
     scorers = build_scorers(config, cache)

@@ -409,6 +409,11 @@ def test_markdown_overrides_and_warnings():
     assert "### Warnings\n\n- baseline main-scorecard.json is 9 days old" in markdown
 
 
+def test_markdown_warning_escapes_html():
+    report = GateReport(tier=None, commit=None, outcomes=[], warnings=["<b>bold</b>\nnext"])
+    assert "- &lt;b>bold&lt;/b>\n  next" in gate_markdown(report)
+
+
 def test_markdown_regressions_truncated():
     report = make_report()
     report.regressions = {"smoke": [f"case-{i}" for i in range(25)], "empty": []}

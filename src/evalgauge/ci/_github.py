@@ -42,7 +42,7 @@ def github_annotations(report: GateReport) -> list[str]:
 
 
 def write_step_summary(markdown: str, environ: Mapping[str, str]) -> bool:
-    """Append Markdown to the file named by GITHUB_STEP_SUMMARY; return False when unset.
+    """Append Markdown to the file named by GITHUB_STEP_SUMMARY, or return False when unset.
 
     OSError from opening or writing that file propagates.
     """

@@ -75,9 +75,14 @@ _HTML_OPEN = re.compile(r"<(?=[A-Za-z/!?])")
 _ENTITY = re.compile(r"&(?=#?\w+;)")
 
 
+def escape_html(text: str) -> str:
+    """Escape what would open an HTML tag or an entity, so the text shows as written."""
+    return _HTML_OPEN.sub("&lt;", _ENTITY.sub("&amp;", text))
+
+
 def escape_cell(text: str) -> str:
     """Escape text for a table cell: `|`, HTML tags and entities, and line breaks as `<br>`."""
-    text = _HTML_OPEN.sub("&lt;", _ENTITY.sub("&amp;", text))
+    text = escape_html(text)
     text = text.replace("|", "\\|")
     return "<br>".join(text.splitlines()) if text else ""
 
@@ -90,6 +95,8 @@ def code_span(text: str, *, table: bool = True) -> str:
     but outside a table that backslash would show.
     """
     text = " ".join(text.splitlines())
+    if not text:
+        return ""
     if table:
         text = text.replace("|", "\\|")
     fence = "`"
@@ -237,7 +244,7 @@ def _overrides_table(overrides: list[Override]) -> list[str]:
 
 def _bullet(text: str) -> str:
     # Indented continuation lines stay inside the list item.
-    return "- " + "\n  ".join(text.splitlines() or [""])
+    return "- " + "\n  ".join(escape_html(text).splitlines() or [""])
 
 
 def _regressions(regressions: Mapping[str, list[str]], max_regressions: int) -> list[str]:
@@ -245,12 +252,13 @@ def _regressions(regressions: Mapping[str, list[str]], max_regressions: int) -> 
     for suite, case_ids in regressions.items():
         if not case_ids:
             continue
-        shown = ", ".join(code_span(case_id, table=False) for case_id in case_ids[:max_regressions])
+        listed = case_ids[:max_regressions]
+        id_list = ", ".join(code_span(case_id, table=False) for case_id in listed)
         hidden = len(case_ids) - max_regressions
         if hidden > 0:
-            shown = f"{shown} and {hidden} more" if shown else f"{hidden} cases"
+            id_list = f"{id_list} and {hidden} more" if id_list else f"{hidden} cases"
         label = code_span(suite, table=False)
-        lines.append(f"- {label} ({_plural(len(case_ids), 'case')}): {shown}")
+        lines.append(f"- {label} ({_plural(len(case_ids), 'case')}): {id_list}")
     return lines
 
 

@@ -14,6 +14,8 @@ from typer._click.exceptions import ClickException
 
 from evalgauge import __version__
 from evalgauge.cli.align import align_command
+from evalgauge.cli.contract import contract_app
+from evalgauge.cli.gate import gate_command
 from evalgauge.cli.quickstart import quickstart_command
 from evalgauge.cli.run import run_command
 from evalgauge.cli.runs import runs_app
@@ -30,6 +32,8 @@ app = typer.Typer(
 app.command("run")(run_command)
 app.command("align")(align_command)
 app.command("quickstart")(quickstart_command)
+app.command("gate")(gate_command)
+app.add_typer(contract_app, name="contract")
 app.add_typer(runs_app, name="runs")
 
 

@@ -54,11 +54,32 @@ def run_command(
     json_output: o.Json = False,
     markdown: o.Markdown = False,
     database: o.Database = None,
+    tier: Annotated[
+        str | None, typer.Option(help="Run every suite of this tier of the contract.")
+    ] = None,
+    contract: Annotated[
+        Path | None, typer.Option(help="Contract file of --tier [default: evalgauge.yaml].")
+    ] = None,
+    save_scorecard: Annotated[
+        Path | None,
+        typer.Option(help="With --tier: write the scorecards, with every case, as JSON here."),
+    ] = None,
 ) -> int:
     """Run a suite: every case through the target and the scorers, stored, then scored."""
     from evalgauge.config import parse_config
     from evalgauge.reports import print_scorecard, scorecard_markdown
     from evalgauge.suite import run_suite
+
+    if tier is not None:
+        from evalgauge.cli.tier import run_tier
+
+        return run_tier(
+            contract,
+            tier,
+            database=database,
+            json_output=json_output,
+            save_scorecard=save_scorecard,
+        )
 
     raw, root = o.base_config(config, data)
     o.apply_dataset_flags(

@@ -137,3 +137,5 @@ class SuiteConfig(_Strict):
     scorers: list[ScorerConfig] = Field(default_factory=list)
     engine: EngineSettings = Field(default_factory=EngineSettings)
     align: AlignConfig = Field(default_factory=AlignConfig)
+    slices: list[str] = Field(default_factory=list)
+    """Metadata fields the scorecard is broken down by, e.g. a category or a difficulty."""

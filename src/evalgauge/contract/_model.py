@@ -74,8 +74,8 @@ class RuleConfig(_Strict):
     """Tiers the rule applies in; every tier when unset."""
     severity: Severity = "hard"
     basis: Literal["point", "confidence_bound"] = "point"
-    """Judge the point estimate, or the confidence bound least favourable to the rule, so
-    sampling noise alone does not block a merge."""
+    """Judge the point estimate, or the confidence bound most favourable to the rule (the
+    upper bound for a floor, the lower for a ceiling), so sampling noise alone never fails it."""
 
     @field_validator("rule")
     @classmethod

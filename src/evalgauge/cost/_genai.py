@@ -3,9 +3,12 @@
 genai-prices counts `input_tokens` inclusive of `cache_read_tokens` and `cache_write_tokens`,
 and `output_tokens` inclusive of `output_reasoning_tokens`: it prices each sub-count at its own
 rate and the rest of the total at the base rate. A sub-count larger than its total raises
-`ValueError`. Each call validates the price table and computes in Decimal (roughly 0.1 ms a
-call with 0.2.3), so each model's prices are reduced once to per-token rates by pricing one
-million tokens of each bucket alone, and the rates are checked against genai-prices before use.
+`ValueError`.
+
+Each genai-prices call validates the model's prices and computes in Decimal, which takes
+roughly 0.1 ms with 0.2.3. So each model's prices are reduced once to per-token rates, by
+pricing one million tokens of each bucket alone, and the rates are checked against
+genai-prices before use.
 """
 
 from __future__ import annotations
@@ -88,6 +91,8 @@ def plan_model(
 
 
 def to_genai_usage(buckets: Buckets) -> genai_prices.Usage:
+    # NOTE: all cache writes get the `cache_write_mtok` rate (Anthropic's 5-minute cache),
+    # because Usage has no TTL split. Writes to the 1-hour cache cost more than that.
     return genai_prices.Usage(
         input_tokens=buckets.input_total,
         cache_read_tokens=buckets.cache_read,

@@ -26,6 +26,8 @@ OVERRIDE_SOURCE = "override"
 # evalgauge provider names mapped to genai-prices provider ids. None lets genai-prices infer the
 # provider from the model name, because an OpenAI-compatible endpoint may serve any vendor's
 # models. Any other provider name is passed to genai-prices as it is.
+# NOTE: inference can price a self-hosted open model at a hosted provider's rate: with
+# genai-prices 0.2.3, "deepseek-r1-distill-qwen-7b" gets DeepSeek's R1 price. Override those.
 _PROVIDER_IDS: dict[str, str | None] = {"anthropic": "anthropic", "openai-compatible": None}
 
 _MTOK = 1_000_000
@@ -44,7 +46,7 @@ class ModelPrice(BaseModel):
     reasoning_per_mtok: float | None = Field(None, ge=0)  # None prices reasoning as output
 
     def rates(self) -> Rates:
-        """Return the per-token rates, with the documented fallbacks filled in."""
+        """Convert to USD per token, pricing each None field at the input or output rate."""
         input_rate = self.input_per_mtok / _MTOK
         output_rate = self.output_per_mtok / _MTOK
         return Rates(
@@ -94,8 +96,8 @@ class _Plan:
 
 
 class PriceTable:
-    """Prices requests by model name: overrides first, then the price data bundled with
-    genai-prices.
+    """Model prices by model name, from overrides first, then from the price data bundled
+    with genai-prices.
 
     Override keys match model names exactly first, then case-insensitively. The price of each
     (model, provider) pair is looked up once and cached for the life of the table, so a price

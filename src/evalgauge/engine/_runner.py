@@ -167,7 +167,8 @@ class _Run:
         result.cached = output.cached
         result.model = output.model
         if self.plan.tag_fields:
-            result.tags = {name: case.metadata.get(name) for name in self.plan.tag_fields}
+            meta, inputs = case.metadata, case.inputs
+            result.tags = {name: meta.get(name, inputs.get(name)) for name in self.plan.tag_fields}
         usage = output.usage
         if usage is not None:
             result.input_tokens = usage.input_tokens

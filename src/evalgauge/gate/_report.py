@@ -12,7 +12,7 @@ Severity = Literal["hard", "soft"]
 # skipped: the metric has no value (no case scored), so the rule cannot be judged.
 RuleStatus = Literal["pass", "fail", "warn", "overridden", "skipped"]
 # Which figure was compared: the point estimate, or the bound of its confidence interval
-# that is least favourable to the rule.
+# most favourable to the rule, so that only a breach beyond sampling noise counts.
 Basis = Literal["point", "lower_bound", "upper_bound"]
 
 
@@ -77,6 +77,8 @@ class GateReport:
     warnings: list[str] = field(default_factory=list)
     scorecards: dict[str, dict[str, Any]] = field(default_factory=dict)  # suite -> JSON
     regressions: dict[str, list[str]] = field(default_factory=dict)  # suite -> pass-to-fail ids
+    comparisons: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    """suite -> per metric: baseline, candidate, delta with its interval, test and p-value."""
 
     @property
     def exit_code(self) -> int:

@@ -54,7 +54,7 @@ def compare_unpaired_rates(
 
     The interval for `cand_rate - base_rate` is method 10 of Newcombe, "Interval estimation
     for the difference between independent proportions: comparison of eleven methods",
-    Statistics in Medicine 17(8), 1998. It combines the Wilson interval of each rate and
+    Statistics in Medicine 17, 873-890, 1998. It combines the Wilson interval of each rate and
     stays within [-1, 1]. The p-value is the pooled two-proportion z-test, unless an
     expected cell count of the 2x2 table is below 5, in which case it is Fisher's exact
     test (scipy.stats.fisher_exact). A table without any pass or without any fail always
@@ -118,8 +118,6 @@ def _validate_counts(passed: int, n: int, name: str) -> None:
         if isinstance(value, bool) or not isinstance(value, numbers.Integral):
             raise ValueError(f"{label} must be an integer count, got {value!r}")
     if n <= 0:
-        raise ValueError(
-            f"{name}_n must be positive, got {n}; a pass rate of 0 cases is undefined"
-        )
+        raise ValueError(f"{name}_n must be positive, got {n}; a pass rate of 0 cases is undefined")
     if not 0 <= passed <= n:
         raise ValueError(f"{name}_passed must be between 0 and {name}_n = {n}, got {passed}")
