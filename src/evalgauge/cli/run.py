@@ -79,6 +79,7 @@ def run_command(
             database=database,
             json_output=json_output,
             save_scorecard=save_scorecard,
+            cache=cache,
         )
 
     raw, root = o.base_config(config, data)

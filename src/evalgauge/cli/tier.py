@@ -11,6 +11,7 @@ import orjson
 from evalgauge.cli._console import consoles, write_json
 from evalgauge.cli._store import open_store
 from evalgauge.contract import Contract, TierConfig, load_contract
+from evalgauge.engine import CachePolicy
 
 EXIT_OK, EXIT_FAILED, EXIT_INTERRUPTED = 0, 1, 130
 
@@ -48,6 +49,7 @@ def run_tier(
     database: str | None,
     json_output: bool,
     save_scorecard: Path | None,
+    cache: str | None = None,
 ) -> int:
     """Run the tier's suites in order; stop at the first that is interrupted or over budget."""
     from evalgauge.errors import UsageError
@@ -55,6 +57,7 @@ def run_tier(
     from evalgauge.suite import run_suite
 
     contract = load_contract(contract_path)
+    policy = _cache_policy(cache)
     try:
         suites = contract.tier_suites(tier_name)
     except KeyError as exc:
@@ -73,9 +76,11 @@ def run_tier(
             def started(run_id: str, name: str = suite) -> None:
                 err.print(f"{name}: run {run_id} started", style="dim")
 
-            summary, card = asyncio.run(
-                run_suite(contract.suites[suite], store, options=options, on_start=started)
-            )
+            config = contract.suites[suite]
+            if policy is not None:
+                engine = config.engine.model_copy(update={"cache": policy})
+                config = config.model_copy(update={"engine": engine})
+            summary, card = asyncio.run(run_suite(config, store, options=options, on_start=started))
             spent += summary.spent_usd
             cards[suite] = card
             if not json_output:
@@ -97,6 +102,20 @@ def run_tier(
         save_scorecard.write_bytes(orjson.dumps(full, default=str))
         err.print(f"scorecard saved to {save_scorecard}")
     return code
+
+
+def _cache_policy(cache: str | None) -> CachePolicy | None:
+    from evalgauge.errors import UsageError
+
+    if cache is None:
+        return None
+    try:
+        return CachePolicy(cache)
+    except ValueError:
+        allowed = ", ".join(p.value for p in CachePolicy)
+        raise UsageError(
+            f"--cache {cache!r} is not a cache policy; use one of: {allowed}"
+        ) from None
 
 
 def _check_tier_envelope(contract: Contract, tier_name: str, suites: list[str], store: Any) -> None:

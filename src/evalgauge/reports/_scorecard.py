@@ -43,6 +43,9 @@ def scorecard_table(card: Scorecard) -> Group:
         f"out {card.output_tokens:,}"
     )
     parts: list[Text | Table] = [header, table, footer]
+    cost_line = _cost_line(card)
+    if cost_line:
+        parts.append(Text(cost_line))
     if card.error_types:
         errors = ", ".join(f"{name} {count}" for name, count in card.error_types.items())
         parts.append(Text(f"errors: {errors}", style="yellow"))
@@ -50,6 +53,21 @@ def scorecard_table(card: Scorecard) -> Group:
             message = example["message"][:160]
             parts.append(Text(f"  {example['type']} on {example['case_id']}: {message}"))
     return Group(*parts)
+
+
+def _cost_line(card: Scorecard) -> str:
+    """Return the cost and time-to-first-token line, or "" when the run has neither."""
+    ops = card.operations
+    cost = ops.get("cost") or {}
+    pieces = []
+    if cost.get("priced"):
+        pieces.append(f"cost ${cost['total_usd']:.4f} total, ${cost['mean_usd']:.6f} per request")
+    if cost.get("unpriced"):
+        pieces.append(f"{cost['unpriced']} unpriced (no known price for the model)")
+    ttft = ops.get("ttft_ms") or {}
+    if ttft.get("n"):
+        pieces.append(f"ttft ms p50 {fmt_ms(ttft.get('p50'))} p95 {fmt_ms(ttft.get('p95'))}")
+    return "  ".join(pieces)
 
 
 def print_scorecard(card: Scorecard, console: Console) -> None:
@@ -85,6 +103,9 @@ def scorecard_markdown(card: Scorecard) -> str:
         f"p99 {fmt_ms(lat.get('p99'))} ms; {card.cached} cached; tokens in "
         f"{card.input_tokens:,}, out {card.output_tokens:,}.",
     ]
+    cost_line = _cost_line(card)
+    if cost_line:
+        lines += ["", cost_line[0].upper() + cost_line[1:] + "."]
     if card.error_types:
         lines.append("")
         lines.append(

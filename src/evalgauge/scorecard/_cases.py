@@ -8,10 +8,8 @@ from typing import Any
 import numpy as np
 import orjson
 from numpy.typing import NDArray
-from sqlalchemy import select
 
 from evalgauge.scorecard._operations import CaseColumns
-from evalgauge.store._schema import case_results, run_scorers, scores
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,25 +26,25 @@ def _floats(values: list[Any]) -> NDArray[np.float64]:
     return np.array([np.nan if v is None else v for v in values], dtype=np.float64)
 
 
+# Plain SQL through the DBAPI: for a 100,000-case run this is several times faster than a
+# Core select, whose result applies a type processor to every value.
+_CASES_SQL = (
+    "SELECT case_id, latency_ms, ttft_ms, cost_usd, input_tokens, output_tokens, "
+    "error_type IS NOT NULL, cached, model IS NOT NULL, tags_json FROM case_results "
+    "WHERE run_id = {mark} ORDER BY id"
+)
+_SCORES_SQL = (
+    "SELECT s.name, c.case_id, c.value FROM scores c JOIN run_scorers s "
+    "ON s.scorer_id = c.scorer_id WHERE c.run_id = {mark} AND c.value IS NOT NULL"
+)
+
+
+def _mark(conn: Any) -> str:
+    return "?" if conn.dialect.name == "sqlite" else "%s"
+
+
 def load_case_table(conn: Any, run_id: str) -> CaseTable:
-    c = case_results.c
-    query = (
-        select(
-            c.case_id,
-            c.latency_ms,
-            c.ttft_ms,
-            c.cost_usd,
-            c.input_tokens,
-            c.output_tokens,
-            c.error_type,
-            c.cached,
-            c.model,
-            c.tags_json,
-        )
-        .where(c.run_id == run_id)
-        .order_by(c.id)
-    )
-    rows = conn.execute(query).all()
+    rows = conn.exec_driver_sql(_CASES_SQL.format(mark=_mark(conn)), (run_id,)).fetchall()
     fields: list[tuple[Any, ...]] = list(zip(*rows, strict=True)) if rows else [()] * 10
     ids = np.array(fields[0], dtype=object)
     columns = CaseColumns(
@@ -55,9 +53,9 @@ def load_case_table(conn: Any, run_id: str) -> CaseTable:
         cost_usd=_floats(list(fields[3])),
         input_tokens=_floats(list(fields[4])),
         output_tokens=_floats(list(fields[5])),
-        errored=np.array([e is not None for e in fields[6]], dtype=bool),
-        cached=np.array([bool(v) for v in fields[7]], dtype=bool),
-        has_model=np.array([m is not None for m in fields[8]], dtype=bool),
+        errored=np.array(fields[6], dtype=bool),
+        cached=np.array(fields[7], dtype=bool),
+        has_model=np.array(fields[8], dtype=bool),
     )
     tags = [None if t is None else orjson.loads(t) for t in fields[9]]
     return CaseTable(ids, columns, tags, _score_columns(conn, run_id, ids))
@@ -67,19 +65,13 @@ def _score_columns(
     conn: Any, run_id: str, ids: NDArray[np.object_]
 ) -> dict[str, NDArray[np.float64]]:
     position = {case_id: i for i, case_id in enumerate(ids.tolist())}
-    names = dict(
-        conn.execute(
-            select(run_scorers.c.scorer_id, run_scorers.c.name).where(
-                run_scorers.c.run_id == run_id
-            )
-        ).all()
-    )
-    columns = {name: np.full(ids.size, np.nan) for name in names.values()}
-    query = select(scores.c.scorer_id, scores.c.case_id, scores.c.value).where(
-        scores.c.run_id == run_id, scores.c.value.is_not(None)
-    )
-    for scorer_id, case_id, value in conn.execute(query):
+    names = conn.exec_driver_sql(
+        f"SELECT name FROM run_scorers WHERE run_id = {_mark(conn)}", (run_id,)
+    ).scalars()
+    columns = {name: np.full(ids.size, np.nan) for name in names}
+    rows = conn.exec_driver_sql(_SCORES_SQL.format(mark=_mark(conn)), (run_id,)).fetchall()
+    for name, case_id, value in rows:
         index = position.get(case_id)
         if index is not None:
-            columns[names[scorer_id]][index] = value
+            columns[name][index] = value
     return columns

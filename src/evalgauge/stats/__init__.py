@@ -3,12 +3,8 @@
 from evalgauge.stats._agreement import ConfusionMatrix, confusion_matrix
 from evalgauge.stats._correction import CorrectedPassRate, corrected_pass_rate
 from evalgauge.stats._intervals import bootstrap_mean_interval, percentiles, wilson_interval
-from evalgauge.stats._paired import (
-    BinaryComparison,
-    NumericComparison,
-    compare_binary,
-    compare_numeric,
-)
+from evalgauge.stats._paired import BinaryComparison, compare_binary
+from evalgauge.stats._paired_numeric import NumericComparison, compare_numeric
 from evalgauge.stats._pairing import AlignedCases, align_cases
 from evalgauge.stats._split import Split, stratified_split
 from evalgauge.stats._unpaired import UnpairedComparison, compare_unpaired_rates
