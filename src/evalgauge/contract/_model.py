@@ -27,7 +27,7 @@ class SampleConfig(_Strict):
 
 
 class TierSuiteConfig(_Strict):
-    """How one tier narrows a suite: a sample, a tag filter or another dataset."""
+    """The narrowing of one suite in a tier: a sample, a tag filter or another dataset."""
 
     sample: SampleConfig | None = None
     tags: dict[str, list[str]] = Field(default_factory=dict)
@@ -56,7 +56,7 @@ class TierConfig(_Strict):
     time_budget_s: float | None = Field(None, gt=0)
     """Wall-clock budget; a run that reaches it stops, keeps its results and reports it."""
     cost_envelope_usd: float | None = Field(None, gt=0)
-    """The most the tier may spend; a projection over it stops the run before it starts."""
+    """The maximum the tier may spend; a projection over it stops the run before it starts."""
 
 
 Severity = Literal["hard", "soft"]
@@ -75,7 +75,8 @@ class RuleConfig(_Strict):
     severity: Severity = "hard"
     basis: Literal["point", "confidence_bound"] = "point"
     """Judge the point estimate, or the confidence bound most favourable to the rule (the
-    upper bound for a floor, the lower for a ceiling), so sampling noise alone never fails it."""
+    upper bound for a floor, the lower for a ceiling): the rule fails only when its whole
+    interval breaks it."""
 
     @field_validator("rule")
     @classmethod
@@ -93,7 +94,7 @@ class RuleConfig(_Strict):
 
 
 class BaselineConfig(_Strict):
-    """What `evalgauge gate` compares with when no --baseline is given."""
+    """The baseline `evalgauge gate` compares with when no --baseline is given."""
 
     file: Path | None = None
     """A scorecard JSON file saved from the main branch."""

@@ -43,7 +43,7 @@ _RULE = re.compile(
 
 @dataclass(frozen=True, slots=True)
 class ParsedRule:
-    """A rule's parts; `relative` says how the threshold is built from the baseline."""
+    """A rule's parts; `relative` names how the threshold is built from the baseline."""
 
     metric: str
     op: str
@@ -71,7 +71,7 @@ class ParsedRule:
 
     @property
     def lower_limit(self) -> bool:
-        """True when the rule sets a floor (>=, >), so the lower confidence bound decides."""
+        """True when the rule sets a floor (>=, >); on its bound, a floor is judged on the upper one."""
         return self.op in (">=", ">")
 
 
