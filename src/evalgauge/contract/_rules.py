@@ -71,7 +71,7 @@ class ParsedRule:
 
     @property
     def lower_limit(self) -> bool:
-        """True when the rule sets a floor (>=, >); on its bound, a floor is judged on the upper one."""
+        """True when the rule sets a floor (>=, >), which its upper confidence bound judges."""
         return self.op in (">=", ">")
 
 
