@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -52,7 +53,7 @@ def run_tier(
     cache: str | None = None,
 ) -> int:
     """Run the tier's suites in order; stop at the first that is interrupted or over budget."""
-    from evalgauge.errors import UsageError
+    from evalgauge.errors import OverBudget, UsageError
     from evalgauge.reports import print_scorecard
     from evalgauge.suite import run_suite
 
@@ -80,7 +81,18 @@ def run_tier(
             if policy is not None:
                 engine = config.engine.model_copy(update={"cache": policy})
                 config = config.model_copy(update={"engine": engine})
-            summary, card = asyncio.run(run_suite(config, store, options=options, on_start=started))
+            try:
+                summary, card = asyncio.run(
+                    run_suite(config, store, options=options, on_start=started)
+                )
+            except OverBudget as exc:
+                # The suites already run stay printed and saved below.
+                left = (
+                    f" (what is left after ${spent:.4f} spent by earlier suites)" if spent else ""
+                )
+                print(f"error: {exc}{left}", file=sys.stderr)
+                code = EXIT_FAILED
+                break
             spent += summary.spent_usd
             cards[suite] = card
             if not json_output:
