@@ -24,6 +24,16 @@ class Case:
     expected: Any = None
     metadata: dict[str, Any] = field(default_factory=dict)
 
+    def field(self, name: str) -> Any:
+        """Return a row field by name: from the metadata, else from the inputs, else None.
+
+        A field the mapping leaves out of the inputs is in the metadata; with no input
+        fields named, every unmapped field is an input.
+        """
+        if name in self.metadata:
+            return self.metadata[name]
+        return self.inputs.get(name)
+
     def input_text(self) -> str:
         """Render the inputs as one block of text, one `name: value` paragraph per field."""
         if len(self.inputs) == 1:

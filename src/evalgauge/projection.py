@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from evalgauge.selection import Selection
     from evalgauge.suite import RunOptions
 
-# Output tokens assumed per case when neither an earlier run nor `max_tokens` tells.
+# Output tokens assumed per case when neither an earlier run nor `max_tokens` gives a count.
 DEFAULT_OUTPUT_TOKENS = 256
 
 
@@ -113,7 +113,7 @@ def _recorded_tokens(
 def _int_field(case: Case, name: str | None) -> int:
     if name is None:
         return 0
-    value = case.metadata.get(name, case.inputs.get(name))
+    value = case.field(name)
     return value if isinstance(value, int) and not isinstance(value, bool) else 0
 
 

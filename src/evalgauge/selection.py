@@ -53,7 +53,7 @@ def _tag_match(tags: dict[str, list[str]]) -> Callable[[Case], bool]:
 
     def match(case: Case) -> bool:
         for name, values in accepted.items():
-            value = case.metadata.get(name, case.inputs.get(name))
+            value = case.field(name)
             if value is None or str(value) not in values:
                 return False
         return True

@@ -1,7 +1,7 @@
 """A run's budgets: the cost envelope in USD and the wall-clock time budget.
 
-The engine asks before it starts each case. A case starts only while the money spent plus
-the expected cost of the cases in flight and of this one (at the mean cost so far) stays
+The engine checks the budgets before it starts each case. A case starts only while the money
+spent plus the expected cost of the cases in flight and of this one (at the mean cost so far) stays
 within the envelope, so a run stops close to its envelope instead of a wave of requests past
 it. Before the first priced case the mean is unknown, so the first wave always starts.
 """

@@ -167,8 +167,7 @@ class _Run:
         result.cached = output.cached
         result.model = output.model
         if self.plan.tag_fields:
-            meta, inputs = case.metadata, case.inputs
-            result.tags = {name: meta.get(name, inputs.get(name)) for name in self.plan.tag_fields}
+            result.tags = {name: case.field(name) for name in self.plan.tag_fields}
         usage = output.usage
         if usage is not None:
             result.input_tokens = usage.input_tokens
@@ -328,7 +327,7 @@ async def _drive(state: _Run, workers: int, done: asyncio.Event, bar: _Progress)
     writer = asyncio.create_task(state.write(done, bar))
     cases = state.pending()
     previous_interval = sys.getswitchinterval()
-    # The writer thread needs the GIL back after each statement; at the default 5 ms the
+    # The writer thread needs the GIL back after each statement. At the default 5 ms the
     # workers would keep it waiting for most of every batch.
     sys.setswitchinterval(_WRITER_SWITCH_INTERVAL_S)
     crew = asyncio.gather(*(state.work(cases) for _ in range(workers)))

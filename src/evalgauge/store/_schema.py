@@ -106,7 +106,7 @@ scores = Table(
 )
 
 # Decisions to let a failing gate rule pass until a date; the overrides file in the user's
-# repository holds the same records.
+# repository contains the same records.
 gate_overrides = Table(
     "gate_overrides",
     metadata,

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
 
 from evalgauge.cases import Case
 from evalgauge.errors import TargetError
@@ -95,18 +94,8 @@ class RecordedTarget:
         return None
 
 
-def _field(case: Case, name: str | None) -> Any:
-    # A field the mapping leaves out of the inputs is in the metadata; with no input fields
-    # named, every unmapped field is an input.
-    if name is None:
-        return None
-    if name in case.metadata:
-        return case.metadata[name]
-    return case.inputs.get(name)
-
-
 def _number(case: Case, name: str | None, what: str) -> float | None:
-    value = _field(case, name)
+    value = None if name is None else case.field(name)
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
