@@ -36,11 +36,15 @@ class SelectionSpec:
 
 @dataclass(frozen=True, slots=True)
 class Selection:
-    """The cases chosen from one dataset, their count and the version of the subset."""
+    """The cases chosen from one dataset, their count and the versions of the subset.
+
+    `cases_version` leaves the recorded outputs out, like `DatasetInfo.cases_version`.
+    """
 
     n_cases: int
     version: str
     keep: Callable[[Case], bool] | None  # None keeps every case
+    cases_version: str | None = None
 
     def filter(self, cases: Iterable[Case]) -> Iterator[Case]:
         if self.keep is None:
@@ -66,11 +70,15 @@ def _sample_key(seed: int, case_id: str) -> bytes:
 
 
 def select_cases(
-    cases: Callable[[], Iterable[Case]], spec: SelectionSpec, dataset_version: str, n_total: int
+    cases: Callable[[], Iterable[Case]],
+    spec: SelectionSpec,
+    dataset_version: str,
+    n_total: int,
+    cases_version: str | None = None,
 ) -> Selection:
     """Choose the cases of `spec` in one pass over `cases`; a full selection reads nothing."""
     if spec.selects_all:
-        return Selection(n_total, dataset_version, None)
+        return Selection(n_total, dataset_version, None, cases_version)
     match = _tag_match(spec.tags) if spec.tags else None
     candidates = (c for c in cases() if match is None or match(c))
     if spec.sample_size is None:
@@ -84,6 +92,16 @@ def select_cases(
         def keep(case: Case) -> bool:
             return case.case_id in chosen
 
-    digest = hashlib.sha256(dataset_version.encode())
-    digest.update(orjson.dumps(spec.describe(), option=orjson.OPT_SORT_KEYS))
-    return Selection(n_cases, "sha256:" + digest.hexdigest(), keep)
+    described = orjson.dumps(spec.describe(), option=orjson.OPT_SORT_KEYS)
+    return Selection(
+        n_cases,
+        _subset_version(dataset_version, described),
+        keep,
+        None if cases_version is None else _subset_version(cases_version, described),
+    )
+
+
+def _subset_version(version: str, described: bytes) -> str:
+    digest = hashlib.sha256(version.encode())
+    digest.update(described)
+    return "sha256:" + digest.hexdigest()

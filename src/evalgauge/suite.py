@@ -114,7 +114,9 @@ def _prepare(
     def all_cases() -> Iterator[Case]:
         return iter_cases(path, mapping, format=fmt)
 
-    selection = select_cases(all_cases, options.selection, info.version, info.n_cases)
+    selection = select_cases(
+        all_cases, options.selection, info.version, info.n_cases, info.cases_version
+    )
     if selection.n_cases == 0:
         raise UsageError(
             f"suite {config.name!r}: the tier's selection {options.selection.describe()} keeps "
@@ -178,6 +180,7 @@ async def run_suite(
             cases=lambda: selection.filter(all_cases()),
             n_cases=selection.n_cases,
             dataset_version=selection.version,
+            cases_version=selection.cases_version,
             target=target,
             scorers=scorers,
             settings=config.engine,

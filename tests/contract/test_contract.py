@@ -216,10 +216,6 @@ def test_bad_contract_check_exits_2(
         assert fragment in result.stderr
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="an unknown key is reported without the keys allowed at that level",
-)
 def test_misspelled_key_lists_allowed_keys(project: Path) -> None:
     path, _ = _bad_contract(project, "misspelled tier key")
 

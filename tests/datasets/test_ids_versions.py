@@ -189,12 +189,30 @@ def test_version_ignores_metadata_with_id_field(tmp_path: Path) -> None:
     assert scan_dataset(a, mapping).version == scan_dataset(b, mapping).version
 
 
-def test_version_is_sha256_of_fingerprints(tmp_path: Path) -> None:
+def test_version_is_sha256_of_cases(tmp_path: Path) -> None:
     path = write_jsonl(tmp_path / "rows.jsonl", ROWS)
-    digest = hashlib.sha256()
+    cases, outputs = hashlib.sha256(), hashlib.sha256()
     for case in iter_cases(path, MAPPING):
-        digest.update(case_fingerprint(case) + b"\n")
-    assert scan_dataset(path, MAPPING).version == "sha256:" + digest.hexdigest()
+        key = [case.case_id, case.inputs, case.label, case.expected]
+        cases.update(orjson.dumps(key, option=orjson.OPT_SORT_KEYS) + b"\n")
+        outputs.update(orjson.dumps(case.output) + b"\n")
+    combined = f"{cases.hexdigest()}:{outputs.hexdigest()}".encode()
+
+    info = scan_dataset(path, MAPPING)
+
+    assert info.cases_version == "sha256:" + cases.hexdigest()
+    assert info.version == "sha256:" + hashlib.sha256(combined).hexdigest()
+
+
+def test_new_outputs_keep_cases_version(tmp_path: Path) -> None:
+    mapping = FieldMapping(inputs=("q",), output="answer", id_field="id")
+    a = write_jsonl(tmp_path / "a.jsonl", [{"id": "1", "q": "x", "answer": "old"}])
+    b = write_jsonl(tmp_path / "b.jsonl", [{"id": "1", "q": "x", "answer": "new"}])
+
+    first, second = scan_dataset(a, mapping), scan_dataset(b, mapping)
+
+    assert first.cases_version == second.cases_version
+    assert first.version != second.version
 
 
 def test_fingerprint_sorts_nested_keys() -> None:

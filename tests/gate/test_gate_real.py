@@ -423,11 +423,6 @@ def test_degraded_candidate_fails_gate(
     assert case_root.get("failures") == str(1 + failing_cases)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the dataset version hashes the recorded outputs, so a replay of a new recording "
-    "is rejected as another dataset (exit 2) before its rules are judged",
-)
 def test_new_recording_keeps_dataset_version(
     smoke: SmokeRun,
     candidate: tuple[Project, Path, list[str]],

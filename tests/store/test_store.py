@@ -140,7 +140,11 @@ def test_batch_round_trips_awkward_values(store_url: str) -> None:
         output_tokens=10**9,
         model="m/1",
         error_type=None,
-        scores=[ScoreResult("exact", 0.5, None, "emoji 🎉 and [1, 2]")],
+        scores=[
+            ScoreResult(
+                "exact", 0.5, None, "emoji 🎉 and [1, 2]", details={"fields": {"a.b": [1, None]}}
+            )
+        ],
     )
     errored = CaseResult(
         case_id="e",
@@ -163,6 +167,7 @@ def test_batch_round_trips_awkward_values(store_url: str) -> None:
         "passed": None,
         "reason": "emoji 🎉 and [1, 2]",
         "error_type": None,
+        "details": {"fields": {"a.b": [1, None]}},
         "error_message": None,
     }
     bad = rows["e"]

@@ -1,7 +1,7 @@
 """Suite configuration: the `evalgauge.yaml` model, its loader and the object builders."""
 
+from evalgauge.config._errors import format_validation_error
 from evalgauge.config._load import (
-    format_validation_error,
     load_config,
     parse_config,
     read_config_file,

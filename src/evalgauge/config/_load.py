@@ -8,6 +8,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from evalgauge.config._errors import format_validation_error
 from evalgauge.config._model import SuiteConfig
 from evalgauge.errors import ConfigError
 
@@ -23,7 +24,7 @@ def parse_config(
     try:
         config = SuiteConfig.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(format_validation_error(exc, source)) from None
+        raise ConfigError(format_validation_error(exc, source, SuiteConfig)) from None
     return resolve_paths(config, base) if base is not None else config
 
 
@@ -48,18 +49,6 @@ def read_config_file(path: Path) -> dict[str, Any]:
 
 def load_config(path: Path) -> SuiteConfig:
     return parse_config(read_config_file(path), source=str(path), base=path.parent)
-
-
-def format_validation_error(exc: ValidationError, source: str) -> str:
-    problems = []
-    for error in exc.errors()[:10]:
-        key = ".".join(str(part) for part in error["loc"]) or "(top level)"
-        message = error["msg"]
-        if error["type"] == "extra_forbidden":
-            message = "unknown key; check the spelling against the documented keys"
-        problems.append(f"{key}: {message}")
-    more = "" if len(exc.errors()) <= 10 else f" (and {len(exc.errors()) - 10} more)"
-    return f"{source}: invalid configuration: " + "; ".join(problems) + more
 
 
 def resolve_paths(config: SuiteConfig, base: Path) -> SuiteConfig:

@@ -26,7 +26,7 @@ def parse_contract(data: Any, *, source: str = "contract", base: Path | None = N
     try:
         contract = Contract.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(format_validation_error(exc, source)) from None
+        raise ConfigError(format_validation_error(exc, source, Contract)) from None
     return _resolve(contract, base) if base is not None else contract
 
 

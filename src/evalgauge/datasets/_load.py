@@ -27,8 +27,10 @@ from evalgauge.errors import DatasetError
 class DatasetInfo:
     """Summary of a validated dataset.
 
-    `version` is "sha256:" plus the hex digest of every case fingerprint in file order, so
-    the same cases in the same order give the same version and any change gives another.
+    `cases_version` is "sha256:" plus the hex digest of every case's id, inputs, label and
+    expected value in file order, and leaves recorded outputs out, so a new recording of the
+    same cases keeps it. `version` also covers the recorded outputs: the same cases with the
+    same outputs in the same order give the same version, and any change gives another.
     """
 
     path: str
@@ -38,6 +40,7 @@ class DatasetInfo:
     n_pass: int
     n_fail: int
     version: str
+    cases_version: str
 
 
 def iter_cases(
@@ -81,8 +84,9 @@ def scan_dataset(
     check_file(file)
 
     id_hashes = array("q") if mapping.id_field is not None else None
-    digest = hashlib.sha256()
-    update, dumps, fingerprint = digest.update, orjson.dumps, _fingerprint_content
+    cases_digest, outputs_digest = hashlib.sha256(), hashlib.sha256()
+    update_cases, update_outputs = cases_digest.update, outputs_digest.update
+    dumps = orjson.dumps
     n_cases = n_labeled = n_pass = 0
     for _, case in _located_cases(file, source_format, mapper):
         if id_hashes is not None:
@@ -92,7 +96,10 @@ def scan_dataset(
             n_labeled += 1
             if case.label:
                 n_pass += 1
-        update(dumps(fingerprint(case), option=_FINGERPRINT_LINE))
+        update_cases(
+            dumps((case.case_id, case.inputs, case.label, case.expected), option=_FINGERPRINT_LINE)
+        )
+        update_outputs(dumps(case.output, option=orjson.OPT_APPEND_NEWLINE))
 
     if id_hashes is not None:
         candidates = repeated_hashes(id_hashes)
@@ -112,22 +119,27 @@ def scan_dataset(
         n_labeled=n_labeled,
         n_pass=n_pass,
         n_fail=n_labeled - n_pass,
-        version="sha256:" + digest.hexdigest(),
+        version=dataset_version(cases_digest.hexdigest(), outputs_digest.hexdigest()),
+        cases_version="sha256:" + cases_digest.hexdigest(),
     )
+
+
+def dataset_version(cases_hex: str, outputs_hex: str) -> str:
+    """Combine the digest of the cases and the digest of their recorded outputs."""
+    return "sha256:" + hashlib.sha256(f"{cases_hex}:{outputs_hex}".encode()).hexdigest()
 
 
 def case_fingerprint(case: Case) -> bytes:
     """Serialize a case's content as the canonical JSON array [id, inputs, output, label, expected].
 
     Object keys are sorted at every level. Metadata is left out because it only serves
-    slicing. Dataset versions hash these bytes, so changing the layout changes every
-    version. Raises TypeError for values that orjson cannot serialize, which loaded cases
+    slicing. Raises TypeError for values that orjson cannot serialize, which loaded cases
     never contain.
     """
     return orjson.dumps(_fingerprint_content(case), option=orjson.OPT_SORT_KEYS)
 
 
-# The version hashes each fingerprint followed by a newline.
+# Versions hash each case as canonical JSON followed by a newline.
 _FINGERPRINT_LINE = orjson.OPT_SORT_KEYS | orjson.OPT_APPEND_NEWLINE
 
 

@@ -69,6 +69,7 @@ def open_run(plan: RunPlan, store: Store, resume: str | None) -> tuple[str, set[
             created_at=datetime.now(UTC),
             dataset_path=plan.dataset_path,
             dataset_version=plan.dataset_version,
+            cases_version=plan.cases_version,
             n_cases=plan.n_cases,
             config_hash=chash,
             prompt_hash=",".join(h for h in prompt_hashes if h) or None,

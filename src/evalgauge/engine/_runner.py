@@ -59,6 +59,8 @@ class RunPlan:
     time_budget_s: float | None = None
     tag_fields: tuple[str, ...] = ()
     """Metadata fields stored with each case, for slicing the scorecard."""
+    cases_version: str | None = None
+    """The dataset version without the recorded outputs, for comparing runs."""
 
 
 @dataclass
@@ -199,7 +201,9 @@ class _Run:
         except Exception as exc:
             error_type = f"{scorer.name}:{type(exc).__name__}"
             return ScoreResult(scorer.name, error_type=error_type, error_message=str(exc))
-        return ScoreResult(scorer.name, score.value, score.passed, score.reason)
+        return ScoreResult(
+            scorer.name, score.value, score.passed, score.reason, details=score.details
+        )
 
     def pending(self) -> Iterator[Case]:
         """Yield the cases still to run, in dataset order, until a stop is requested.

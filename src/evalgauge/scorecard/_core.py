@@ -86,6 +86,7 @@ class Scorecard:
                 "finished_at": run.finished_at.isoformat() if run.finished_at else None,
                 "dataset_path": run.dataset_path,
                 "dataset_version": run.dataset_version,
+                "cases_version": run.cases_version,
                 "n_cases": run.n_cases,
                 "config_hash": run.config_hash,
                 "prompt_hash": run.prompt_hash,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from evalgauge.cases import Case
 
@@ -20,6 +20,8 @@ class Score:
     value: float
     passed: bool | None = None
     reason: str | None = None
+    details: dict[str, Any] | None = None
+    """Structured findings behind the verdict (per field, per tool call), JSON-serializable."""
 
 
 class Scorer(Protocol):

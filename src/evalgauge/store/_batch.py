@@ -44,6 +44,7 @@ SCORE_COLUMNS = (
     "reason",
     "error_type",
     "error_message",
+    "details_json",
 )
 
 
@@ -95,7 +96,7 @@ def batch_payloads(
         case_rows.append(
             (
                 case_id,
-                orjson.dumps(result.inputs, default=str).decode(),
+                _dumps_text(result.inputs),
                 result.label,
                 result.output,
                 result.latency_ms,
@@ -109,7 +110,7 @@ def batch_payloads(
                 result.reasoning_tokens,
                 result.cost_usd,
                 result.ttft_ms,
-                None if result.tags is None else orjson.dumps(result.tags, default=str).decode(),
+                None if result.tags is None else _dumps_text(result.tags),
             )
         )
         for score in result.scores:
@@ -122,6 +123,7 @@ def batch_payloads(
                     score.reason,
                     score.error_type,
                     score.error_message,
+                    None if score.details is None else _dumps_text(score.details),
                 )
             )
     # Text, not bytes: SQLite 3.45 reads a BLOB as its binary JSONB and psycopg sends bytes as
@@ -129,3 +131,7 @@ def batch_payloads(
     # NULL, which every aggregate skips.
     cases_json = orjson.dumps(case_rows).decode()
     return cases_json, orjson.dumps(score_rows).decode() if score_rows else None
+
+
+def _dumps_text(value: object) -> str:
+    return orjson.dumps(value, default=str).decode()

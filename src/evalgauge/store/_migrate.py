@@ -7,7 +7,7 @@ from pathlib import Path
 from sqlalchemy import Engine, inspect, text
 from sqlalchemy.exc import OperationalError
 
-HEAD_REVISION = "0002"
+HEAD_REVISION = "0003"
 _MIGRATIONS = Path(__file__).parent / "migrations"
 # Any fixed 64-bit key; it serializes concurrent migrations of one PostgreSQL database.
 _PG_LOCK_KEY = 0x6576_616C_6761

@@ -28,6 +28,8 @@ class RunRecord:
     stop_reason: str | None = None
     finished_at: datetime | None = None
     tier: str | None = None
+    cases_version: str | None = None
+    """The dataset version without recorded outputs; None for runs stored before it existed."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +52,7 @@ class ScoreResult:
     reason: str | None = None
     error_type: str | None = None
     error_message: str | None = None
+    details: dict[str, Any] | None = None
 
 
 @dataclass(slots=True)

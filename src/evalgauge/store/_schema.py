@@ -43,6 +43,7 @@ runs = Table(
     Column("evalgauge_version", String(40), nullable=False),
     Column("config_json", Text, nullable=False),
     Column("tier", String(100)),
+    Column("cases_version", String(80)),
 )
 
 # One row per scorer of a run. Every score points at it, so each score carries its judge
@@ -102,6 +103,7 @@ scores = Table(
     Column("reason", Text),
     Column("error_type", String(80)),
     Column("error_message", Text),
+    Column("details_json", Text),
     sqlite_with_rowid=False,
 )
 

@@ -234,6 +234,9 @@ class Store:
                     "reason": row["reason"],
                     "error_type": row["error_type"],
                     "error_message": row["error_message"],
+                    "details": None
+                    if row["details_json"] is None
+                    else orjson.loads(row["details_json"]),
                 }
                 by_case.setdefault(row["case_id"], {})[names[row["scorer_id"]]] = entry
             result = conn.execution_options(yield_per=batch).execute(query).mappings()
@@ -265,6 +268,7 @@ def _run_row(run: RunRecord) -> dict[str, Any]:
         "evalgauge_version": run.evalgauge_version,
         "config_json": orjson.dumps(run.config, default=str).decode(),
         "tier": run.tier,
+        "cases_version": run.cases_version,
     }
 
 
