@@ -2,7 +2,8 @@
 
 Token counts per case come from the best source at hand: the recorded counts of the cases
 themselves (a replay), then the mean usage of the latest earlier run of the suite on the
-same model, then the length of the prompts.
+same model, then the length of the prompts. LLM judges are projected from the length of the
+prompts they will be sent.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
 from evalgauge.cases import Case
-from evalgauge.config import ChatTargetConfig, RecordedTargetConfig, SuiteConfig
+from evalgauge.config import ChatTargetConfig, JudgeScorerConfig, RecordedTargetConfig, SuiteConfig
 from evalgauge.cost import CostProjection, PriceTable, estimate_prompt_tokens, project_cost
 from evalgauge.errors import OverBudget, UsageError
 from evalgauge.store import Store
@@ -22,6 +23,8 @@ if TYPE_CHECKING:
 
 # Output tokens assumed per case when neither an earlier run nor `max_tokens` gives a count.
 DEFAULT_OUTPUT_TOKENS = 256
+# Output tokens assumed per judge call: a JSON verdict with a one-sentence reason.
+JUDGE_OUTPUT_TOKENS = 64
 
 
 def target_provider(config: SuiteConfig) -> str | None:
@@ -47,14 +50,31 @@ def project_run(
     options: RunOptions,
     all_cases: Callable[[], Iterable[Case]],
 ) -> CostProjection:
-    """Project the cost of the selected cases; raise UsageError when nothing can be priced."""
+    """Project the cost of the selected cases and of their LLM judges.
+
+    Raises UsageError when neither the target nor a judge names a model to price.
+    """
+    prices = options.prices or PriceTable()
+    parts = _judge_projections(config, selection, all_cases, prices)
     model = target_model(config)
     if model is None:
+        if parts:
+            return _combined(parts)
         raise UsageError(
             f"suite {config.name!r}: the tier sets a cost envelope, but the {config.target.kind} "
             "target names no model to price; set `target.model`, or remove the envelope"
         )
-    prices = options.prices or PriceTable()
+    return _combined([_project_target(config, store, selection, all_cases, prices, model), *parts])
+
+
+def _project_target(
+    config: SuiteConfig,
+    store: Store,
+    selection: Selection,
+    all_cases: Callable[[], Iterable[Case]],
+    prices: PriceTable,
+    model: str,
+) -> CostProjection:
     provider = target_provider(config)
     n_cases = selection.n_cases
     tokens = _recorded_tokens(config, selection, all_cases)
@@ -141,3 +161,61 @@ def _prompt_tokens(
     outputs = f"max_tokens {max_tokens}" if max_tokens else f"{DEFAULT_OUTPUT_TOKENS} assumed"
     basis = f"prompt length at 4 characters per token, output {outputs}"
     return total / max(n, 1), float(output), basis
+
+
+def _judge_projections(
+    config: SuiteConfig,
+    selection: Selection,
+    all_cases: Callable[[], Iterable[Case]],
+    prices: PriceTable,
+) -> list[CostProjection]:
+    from evalgauge.scorers.judge import DEFAULT_TEMPLATE
+
+    projections = []
+    for scorer in config.scorers:
+        if not isinstance(scorer, JudgeScorerConfig) or scorer.judge == "offline":
+            continue
+        if scorer.model is None or scorer.rubric is None:
+            continue  # building the scorer reports the missing key first
+        fixed = len(DEFAULT_TEMPLATE) + len(scorer.rubric.read_text(encoding="utf-8"))
+        total = n = 0
+        for case in selection.filter(all_cases()):
+            text = case.input_text() + (case.output or "")
+            total += estimate_prompt_tokens(" " * fixed + text)
+            n += 1
+        basis = (
+            f"judge {scorer.name}: prompt length at 4 characters per token, "
+            f"{JUDGE_OUTPUT_TOKENS} output tokens assumed"
+        )
+        provider = "anthropic" if scorer.judge == "anthropic" else "openai-compatible"
+        projections.append(
+            project_cost(
+                prices,
+                scorer.model,
+                n_cases=n,
+                input_tokens_per_case=total / max(n, 1),
+                output_tokens_per_case=JUDGE_OUTPUT_TOKENS,
+                provider=provider,
+                basis=basis,
+            )
+        )
+    return projections
+
+
+def _combined(parts: list[CostProjection]) -> CostProjection:
+    """Add up the projections of one suite's target and judges, which cover the same cases."""
+    if len(parts) == 1:
+        return parts[0]
+    unpriced = [p for p in parts if not p.priced]
+    n_cases = parts[0].n_cases
+    total = None if unpriced else sum(p.total_usd or 0.0 for p in parts)
+    return CostProjection(
+        n_cases=n_cases,
+        input_tokens_per_case=sum(p.input_tokens_per_case for p in parts),
+        output_tokens_per_case=sum(p.output_tokens_per_case for p in parts),
+        per_case_usd=None if total is None else total / max(n_cases, 1),
+        total_usd=total,
+        priced=not unpriced,
+        basis="; ".join(p.basis for p in parts),
+        unpriced_reason=unpriced[0].unpriced_reason if unpriced else None,
+    )

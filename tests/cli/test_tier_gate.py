@@ -65,7 +65,14 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path
 
 
-def _chat_contract(folder: Path, server: FakeLLMServer, tier: dict[str, Any]) -> Path:
+def _chat_contract(
+    folder: Path,
+    server: FakeLLMServer,
+    tier: dict[str, Any],
+    *,
+    stream: bool = False,
+    gates: list[dict[str, Any]] | None = None,
+) -> Path:
     contract = {
         "suites": {
             "chat": {
@@ -81,12 +88,13 @@ def _chat_contract(folder: Path, server: FakeLLMServer, tier: dict[str, Any]) ->
                     "base_url": server.base_url,
                     "api_key_env": KEY_ENV,
                     "max_tokens": MAX_TOKENS,
+                    "stream": stream,
                 },
                 "scorers": [{"kind": "exact_match"}],
             }
         },
         "tiers": {"capped": {"concurrency": CONCURRENCY, **tier}},
-        "gates": [{"rule": "exact_match >= 0.9"}],
+        "gates": gates or [{"rule": "exact_match >= 0.9"}],
     }
     path = folder / "evalgauge.yaml"
     path.write_text(yaml.safe_dump(contract, sort_keys=False), encoding="utf-8")
@@ -132,6 +140,96 @@ def test_envelope_stops_run_midway(
     assert _stored_runs(project) == [("stopped", "budget")]
     assert gate.code == 0, gate.stderr
     assert "the run stopped early (budget)" in gate.stdout
+
+
+def test_streamed_run_reports_ttft(
+    project: Path, server: FakeLLMServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def slow_words(body: dict[str, Any], attempt: int) -> Reply:
+        text = f"{last_user_text(body).upper()} and more words"
+        return Reply(text, usage=USAGE, delay_s=0.02, chunk_interval_s=0.02)
+
+    server.reset(slow_words)
+    gates = [{"rule": "p95_ttft_ms <= 1"}, {"rule": "p95_latency_ms <= 10000"}]
+    _chat_contract(project, server, {}, stream=True, gates=gates)
+
+    result = _run_tier(capsys, project, "capped", "--json")
+    gate = run_cli(
+        capsys,
+        "gate",
+        "--tier",
+        "capped",
+        "--database",
+        f"sqlite:///{project / 'store.db'}",
+        "--json",
+    )
+
+    card = json.loads(result.stdout)["suites"]["chat"]
+    ttft, latency = card["operations"]["ttft_ms"], card["operations"]["latency_ms"]
+    outcomes = {o["rule"]: o["status"] for o in json.loads(gate.stdout)["outcomes"]}
+    assert result.code == 0, result.stderr
+    assert ttft["n"] == N_CASES
+    assert ttft["p50"] >= 35
+    assert latency["p50"] - ttft["p50"] >= 80
+    assert outcomes == {"p95_ttft_ms <= 1": "fail", "p95_latency_ms <= 10000": "pass"}
+    assert gate.code == 1
+
+
+def _judged_contract(project: Path, server: FakeLLMServer, envelope: float) -> None:
+    """A suite of recorded answers with no model, graded by an LLM judge on the server."""
+    rows = [{"id": f"r{i:02d}", "question": f"q{i}", "answer": f"A{i}"} for i in range(N_CASES)]
+    (project / "recorded.jsonl").write_text(
+        "".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8"
+    )
+    (project / "rubric.md").write_text("Pass when the answer is non-empty.\n", encoding="utf-8")
+    judge = {
+        "kind": "judge",
+        "judge": "openai",
+        "model": MODEL,
+        "base_url": server.base_url,
+        "api_key_env": KEY_ENV,
+        "rubric": "rubric.md",
+    }
+    dataset = {"path": "recorded.jsonl", "id": "id", "input": ["question"], "output": "answer"}
+    contract = {
+        "suites": {"judged": {"dataset": dataset, "scorers": [judge]}},
+        "tiers": {"capped": {"concurrency": CONCURRENCY, "cost_envelope_usd": envelope}},
+    }
+    (project / "evalgauge.yaml").write_text(yaml.safe_dump(contract), encoding="utf-8")
+
+
+def test_judge_spend_counts_in_envelope(
+    project: Path, server: FakeLLMServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    server.reset(lambda body, attempt: Reply("PASS: matches", usage=USAGE))
+    envelope = round(20 * _case_cost(), 6)
+    _judged_contract(project, server, envelope)
+
+    result = _run_tier(capsys, project, "capped", "--json")
+
+    assert result.stdout, result.stderr
+    card = json.loads(result.stdout)["suites"]["judged"]
+    cost = card["operations"]["cost"]
+    assert result.code == 1, result.stderr
+    assert card["stop_reason"] == "budget"
+    assert 0 < card["cases"] < N_CASES
+    assert len(server.requests) == card["cases"]
+    assert cost["total_usd"] is None
+    assert cost["judge_total_usd"] == pytest.approx(card["cases"] * _case_cost())
+    assert cost["judge_total_usd"] <= envelope + CONCURRENCY * _case_cost()
+
+
+def test_judge_projection_over_envelope(
+    project: Path, server: FakeLLMServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _judged_contract(project, server, 0.0001)
+
+    result = _run_tier(capsys, project, "capped")
+
+    assert result.code == 1
+    assert "over the tier's envelope of $0.0001" in result.stderr
+    assert "judge judge: prompt length at 4 characters per token" in result.stderr
+    assert server.request_count == 0
 
 
 def test_projection_uses_earlier_usage(

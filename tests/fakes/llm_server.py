@@ -54,6 +54,8 @@ class Reply:
     `usage` is (prompt_tokens, completion_tokens). `raw_body`, when set, is sent as is in
     place of the JSON body, so a test can send garbage. `delay_s` is awaited before the
     response is sent, which makes a client timeout when it exceeds the client's limit.
+    A request with `"stream": true` gets the content as server-sent events, one event per
+    word, `chunk_interval_s` apart, so its first token arrives after `delay_s`.
     """
 
     content: str = ""
@@ -64,6 +66,8 @@ class Reply:
     raw_body: bytes | None = None
     cached_tokens: int | None = None
     reasoning_tokens: int | None = None
+    chunk_interval_s: float = 0.0
+    cache_write_tokens: int | None = None
 
 
 def last_user_text(body: dict[str, Any]) -> str:
@@ -174,6 +178,8 @@ def _anthropic_body(body: dict[str, Any], reply: Reply, sequence: int) -> dict[s
     usage: dict[str, Any] = {"input_tokens": input_tokens, "output_tokens": output_tokens}
     if reply.cached_tokens is not None:
         usage["cache_read_input_tokens"] = reply.cached_tokens
+    if reply.cache_write_tokens is not None:
+        usage["cache_creation_input_tokens"] = reply.cache_write_tokens
     return {
         "id": f"msg_fake_{sequence}",
         "type": "message",
@@ -350,6 +356,9 @@ class FakeLLMServer:
         if reply.delay_s > 0 and not await _sleep_unless_disconnected(receive, reply.delay_s):
             return
 
+        if body.get("stream") and reply.status < 400 and reply.raw_body is None:
+            await _send_stream(send, _stream_events(path, body, reply), reply.chunk_interval_s)
+            return
         if reply.raw_body is not None:
             payload = reply.raw_body
         elif path == "/v1/messages":
@@ -409,3 +418,79 @@ async def _send(
     ]
     await send({"type": "http.response.start", "status": status, "headers": header_list})
     await send({"type": "http.response.body", "body": payload})
+
+
+def _words(text: str) -> list[str]:
+    words = text.split(" ")
+    return [word + " " for word in words[:-1]] + [words[-1]]
+
+
+def _stream_events(path: str, body: dict[str, Any], reply: Reply) -> list[bytes]:
+    if path == "/v1/messages":
+        return _anthropic_events(body, reply)
+    return _openai_events(body, reply)
+
+
+def _openai_events(body: dict[str, Any], reply: Reply) -> list[bytes]:
+    final = _openai_body(body, reply, 0)
+    base = {k: final[k] for k in ("id", "created", "model")} | {"object": "chat.completion.chunk"}
+
+    def chunk(delta: dict[str, Any], finish: str | None = None) -> dict[str, Any]:
+        choice = {"index": 0, "delta": delta, "finish_reason": finish}
+        return base | {"choices": [choice]}
+
+    chunks = [chunk({"role": "assistant", "content": ""})]
+    chunks += [chunk({"content": word}) for word in _words(reply.content)]
+    chunks.append(chunk({}, "stop"))
+    if (body.get("stream_options") or {}).get("include_usage"):
+        chunks.append(base | {"choices": [], "usage": final["usage"]})
+    events = [b"data: " + orjson.dumps(c) + b"\n\n" for c in chunks]
+    return [*events, b"data: [DONE]\n\n"]
+
+
+def _anthropic_events(body: dict[str, Any], reply: Reply) -> list[bytes]:
+    final = _anthropic_body(body, reply, 0)
+    usage = final["usage"]
+    start = final | {"content": [], "stop_reason": None, "usage": usage | {"output_tokens": 0}}
+    events: list[tuple[str, dict[str, Any]]] = [
+        ("message_start", {"type": "message_start", "message": start}),
+        (
+            "content_block_start",
+            {
+                "type": "content_block_start",
+                "index": 0,
+                "content_block": {"type": "text", "text": ""},
+            },
+        ),
+    ]
+    for word in _words(reply.content):
+        delta = {"type": "text_delta", "text": word}
+        events.append(
+            ("content_block_delta", {"type": "content_block_delta", "index": 0, "delta": delta})
+        )
+    events += [
+        ("content_block_stop", {"type": "content_block_stop", "index": 0}),
+        (
+            "message_delta",
+            {
+                "type": "message_delta",
+                "delta": {"stop_reason": "end_turn", "stop_sequence": None},
+                "usage": {"output_tokens": usage["output_tokens"]},
+            },
+        ),
+        ("message_stop", {"type": "message_stop"}),
+    ]
+    return [
+        f"event: {name}\n".encode() + b"data: " + orjson.dumps(data) + b"\n\n"
+        for name, data in events
+    ]
+
+
+async def _send_stream(send: _Send, events: list[bytes], interval_s: float) -> None:
+    headers = [(b"content-type", b"text/event-stream"), (b"cache-control", b"no-cache")]
+    await send({"type": "http.response.start", "status": 200, "headers": headers})
+    for index, event in enumerate(events):
+        if index and interval_s > 0:
+            await asyncio.sleep(interval_s)
+        await send({"type": "http.response.body", "body": event, "more_body": True})
+    await send({"type": "http.response.body", "body": b""})

@@ -343,3 +343,45 @@ def test_rejects_bad_limits() -> None:
         AnthropicModel("claude-haiku", max_tokens=0)
     with pytest.raises(ValueError, match="max_connections"):
         AnthropicModel("claude-haiku", max_connections=0)
+
+
+@pytest.mark.anyio
+async def test_cache_writes_counted_apart(server: FakeLLMServer, model: AnthropicModel) -> None:
+    reply = Reply(content="ok", usage=(10, 4), cached_tokens=90, cache_write_tokens=50)
+    server.reset(sequence_script([reply]))
+
+    response = await model.complete(ask("hi"), timeout=5)
+
+    assert response.usage.input_tokens == 150
+    assert response.usage.cache_write_tokens == 50
+    assert response.usage.cached_input_tokens == 90
+
+
+@pytest.mark.anyio
+async def test_stream_measures_ttft(server: FakeLLMServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(KEY_ENV, SECRET)
+    reply = Reply(
+        content="Bonjour tout le monde",
+        usage=(12, 6),
+        cached_tokens=30,
+        delay_s=0.05,
+        chunk_interval_s=0.05,
+    )
+    server.reset(sequence_script([reply]))
+    client = AnthropicModel(
+        "claude-test", base_url=server.anthropic_base_url, api_key_env=KEY_ENV, stream=True
+    )
+    try:
+        response = await client.complete(ask("hi"), timeout=5)
+    finally:
+        await client.aclose()
+
+    assert server.requests[-1]["stream"] is True
+    assert response.text == "Bonjour tout le monde"
+    assert response.usage.input_tokens == 42
+    assert response.usage.cached_input_tokens == 30
+    assert response.usage.output_tokens == 6
+    assert response.ttft_ms is not None
+    # message_start and content_block_start come before the first text delta.
+    assert response.ttft_ms >= 140
+    assert response.latency_ms - response.ttft_ms >= 190

@@ -492,3 +492,55 @@ NOW = datetime(2026, 1, 1, 12, 0, 0, tzinfo=UTC)
 )
 def test_parse_retry_after(headers: dict[str, str], expected: float | None) -> None:
     assert parse_retry_after(headers, now=NOW) == expected
+
+
+@pytest.mark.anyio
+async def test_stream_measures_ttft(server: FakeLLMServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(KEY_ENV, SECRET)
+    reply = Reply(
+        content="The capital is Paris", usage=(42, 7), delay_s=0.05, chunk_interval_s=0.05
+    )
+    server.reset(sequence_script([reply]))
+    client = OpenAICompatibleModel(
+        "fake-model", base_url=server.base_url, api_key_env=KEY_ENV, stream=True
+    )
+    try:
+        response = await client.complete(ask("Capital of France?"), timeout=5)
+    finally:
+        await client.aclose()
+
+    assert server.requests[-1]["stream"] is True
+    assert response.text == "The capital is Paris"
+    assert response.usage == Usage(input_tokens=42, output_tokens=7)
+    assert response.ttft_ms is not None
+    # The first word follows the role-only chunk: one delay and one interval.
+    assert response.ttft_ms >= 90
+    # Four more events follow it, 50 ms apart, before the stream ends.
+    assert response.latency_ms - response.ttft_ms >= 190
+
+
+@pytest.mark.anyio
+async def test_unstreamed_reply_has_no_ttft(
+    server: FakeLLMServer, model: OpenAICompatibleModel
+) -> None:
+    response = await model.complete(ask("hi"), timeout=5)
+
+    assert response.ttft_ms is None
+
+
+@pytest.mark.anyio
+async def test_stream_error_status_maps(
+    server: FakeLLMServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(KEY_ENV, SECRET)
+    server.reset(sequence_script([Reply(status=429, headers={"retry-after": "2"})]))
+    client = OpenAICompatibleModel(
+        "fake-model", base_url=server.base_url, api_key_env=KEY_ENV, stream=True
+    )
+    try:
+        with pytest.raises(TransientError) as error:
+            await client.complete(ask("hi"), timeout=5)
+    finally:
+        await client.aclose()
+
+    assert error.value.retry_after == 2

@@ -60,6 +60,7 @@ def chat_model(
     api_key_env: str | None,
     settings: EngineSettings,
     cache: ResponseCache | None,
+    stream: bool = False,
 ) -> ResilientModel:
     """Build a client for `provider`, wrapped with the engine's retries, limits and cache."""
     key_env = api_key_env or DEFAULT_KEY_ENV[provider]
@@ -67,12 +68,16 @@ def chat_model(
         from evalgauge.models._openai import OpenAICompatibleModel
 
         inner: object = OpenAICompatibleModel(
-            model, base_url=base_url, api_key_env=key_env, max_connections=settings.concurrency
+            model,
+            base_url=base_url,
+            api_key_env=key_env,
+            max_connections=settings.concurrency,
+            stream=stream,
         )
     elif provider == "anthropic":
         from evalgauge.models._anthropic import AnthropicModel
 
-        inner = AnthropicModel(model, base_url=base_url, api_key_env=key_env)
+        inner = AnthropicModel(model, base_url=base_url, api_key_env=key_env, stream=stream)
     else:
         raise ConfigError(f"unknown provider {provider!r}; use openai or anthropic")
     return ResilientModel(inner, settings, cache=cache)  # type: ignore[arg-type]
@@ -91,6 +96,7 @@ def build_target(
             api_key_env=config.api_key_env,
             settings=settings,
             cache=cache,
+            stream=config.stream,
         )
         return ChatTarget(
             model,

@@ -69,6 +69,8 @@ class ChatTargetConfig(_Strict):
     system: str | None = None
     temperature: float = 0.0
     max_tokens: int | None = Field(None, ge=1)
+    stream: bool = False
+    """Stream replies, which adds time to first token to the scorecard."""
 
 
 class HttpTargetConfig(_Strict):

@@ -3,7 +3,10 @@
 The engine checks the budgets before it starts each case. A case starts only while the money
 spent plus the expected cost of the cases in flight and of this one (at the mean cost so far) stays
 within the envelope, so a run stops close to its envelope instead of a wave of requests past
-it. Before the first priced case the mean is unknown, so the first wave always starts.
+it. Before the first priced case the mean is unknown, so the first wave always starts. A case
+spends what its target call cost plus what its scorers' model calls cost (an LLM judge's).
+Replayed and cached calls count at the cost recorded with them, so a replay tier is held to
+the envelope that the same run would spend live.
 """
 
 from __future__ import annotations

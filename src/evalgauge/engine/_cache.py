@@ -2,7 +2,7 @@
 
 The key is the SHA-256 of the model identity and the whole request (messages, temperature,
 max tokens, extra parameters), so any change to the prompt or the model misses. A cached
-response keeps the latency recorded when it was first fetched.
+response keeps the latency and time to first token recorded when it was first fetched.
 """
 
 from __future__ import annotations
@@ -53,6 +53,7 @@ class ResponseCache:
             model=data["model"],
             latency_ms=data["latency_ms"],
             cached=True,
+            ttft_ms=data.get("ttft_ms"),
         )
 
     def put(self, key: str, model_identity: str, response: ChatResponse) -> None:
@@ -63,9 +64,11 @@ class ResponseCache:
                 "output_tokens": response.usage.output_tokens,
                 "cached_input_tokens": response.usage.cached_input_tokens,
                 "reasoning_tokens": response.usage.reasoning_tokens,
+                "cache_write_tokens": response.usage.cache_write_tokens,
             },
             "model": response.model,
             "latency_ms": response.latency_ms,
+            "ttft_ms": response.ttft_ms,
         }
         with self._lock:
             self._conn.execute(

@@ -179,9 +179,12 @@ class _Run:
             prices, model = self.plan.prices, output.model
             if prices is not None and model is not None:
                 result.cost_usd = prices.cost(model, usage, provider=self.plan.provider).total_usd
-                self.budget.record(result.cost_usd)
         for scorer in self.plan.scorers:
-            result.scores.append(await self._score(scorer, case, output.text))
+            scored, judge_cost = await self._score(scorer, case, output.text)
+            result.scores.append(scored)
+            if judge_cost is not None:
+                result.judge_cost_usd = (result.judge_cost_usd or 0.0) + judge_cost
+        self.budget.record(_spent(result))
         return result
 
     async def _limited_generate(self, case: Case) -> TargetOutput:
@@ -190,20 +193,27 @@ class _Run:
             await self.limiter.acquire(0)
         return await self.plan.target.generate(case)
 
-    async def _score(self, scorer: Scorer, case: Case, output: str) -> ScoreResult:
+    async def _score(
+        self, scorer: Scorer, case: Case, output: str
+    ) -> tuple[ScoreResult, float | None]:
+        """Score one output; also return what the scorer's own model calls cost, if priced."""
         try:
             score = await scorer.score(case, output)
         except CaseError as exc:
             # Prefixed with the scorer, so a judge's failed model call is not read as the
             # target's.
             error_type = f"{scorer.name}:{exc.error_type}"
-            return ScoreResult(scorer.name, error_type=error_type, error_message=str(exc))
+            return ScoreResult(scorer.name, error_type=error_type, error_message=str(exc)), None
         except Exception as exc:
             error_type = f"{scorer.name}:{type(exc).__name__}"
-            return ScoreResult(scorer.name, error_type=error_type, error_message=str(exc))
-        return ScoreResult(
+            return ScoreResult(scorer.name, error_type=error_type, error_message=str(exc)), None
+        scored = ScoreResult(
             scorer.name, score.value, score.passed, score.reason, details=score.details
         )
+        prices = self.plan.prices
+        if prices is None or score.usage is None or score.model is None:
+            return scored, None
+        return scored, prices.cost(score.model, score.usage).total_usd
 
     def pending(self) -> Iterator[Case]:
         """Yield the cases still to run, in dataset order, until a stop is requested.
@@ -381,3 +391,10 @@ def _interrupt_handler(loop: asyncio.AbstractEventLoop, state: _Run) -> Any:
         if installed:
             loop.remove_signal_handler(signal.SIGINT)
             loop.remove_signal_handler(signal.SIGTERM)
+
+
+def _spent(result: CaseResult) -> float | None:
+    """Return what the case's calls cost: the target's and the judges', replays included."""
+    if result.cost_usd is None and result.judge_cost_usd is None:
+        return None
+    return (result.cost_usd or 0.0) + (result.judge_cost_usd or 0.0)

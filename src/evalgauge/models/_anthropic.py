@@ -24,6 +24,7 @@ from evalgauge.models._openai import (
     status_hint,
     timed_out_message,
 )
+from evalgauge.models._streaming import read_anthropic_stream
 
 DEFAULT_ANTHROPIC_BASE_URL = "https://api.anthropic.com"
 
@@ -37,7 +38,8 @@ class AnthropicModel:
     request's temperature is not sent (see `complete`). Key handling, error mapping and
     `check_ready` match `OpenAICompatibleModel`. The key comes from `api_key_env` (None sends
     a placeholder). 408, 429 and 5xx (529 is Anthropic's "overloaded") raise
-    `TransientError`, and other statuses raise `TargetError`.
+    `TransientError`, and other statuses raise `TargetError`. With `stream=True` replies are
+    streamed, which measures the time to first token.
     """
 
     provider = "anthropic"
@@ -50,6 +52,7 @@ class AnthropicModel:
         api_key_env: str | None = "ANTHROPIC_API_KEY",
         max_tokens: int = 1024,
         max_connections: int = 100,
+        stream: bool = False,
     ) -> None:
         if max_tokens < 1:
             raise ValueError(f"max_tokens must be at least 1, got {max_tokens}")
@@ -62,6 +65,7 @@ class AnthropicModel:
         self.api_key_env = api_key_env
         self.max_tokens = max_tokens
         self.max_connections = max_connections
+        self.stream = stream
         self._http: httpx2.AsyncClient | None = None
         self._client: anthropic.AsyncAnthropic | None = None
         self._api_key = ""
@@ -124,6 +128,16 @@ class AnthropicModel:
         endpoint = f"{self.base_url}/v1/messages"
         started = time.perf_counter()
         try:
+            if self.stream:
+                events = await client.messages.create(**arguments, stream=True)
+                streamed = await read_anthropic_stream(events, started, endpoint=endpoint)
+                return ChatResponse(
+                    text=streamed.text,
+                    usage=streamed.usage,
+                    model=streamed.model or self.model,
+                    latency_ms=(time.perf_counter() - started) * 1000.0,
+                    ttft_ms=streamed.ttft_ms,
+                )
             raw = await client.messages.with_raw_response.create(**arguments)
         except anthropic.APIStatusError as exc:
             message = error_body_message(exc.body, fallback=exc.message)
@@ -202,4 +216,5 @@ def _anthropic_usage(usage: object) -> Usage:
         output_tokens=optional_int(usage, "output_tokens"),
         cached_input_tokens=cache_read,
         reasoning_tokens=None,
+        cache_write_tokens=cache_write,
     )

@@ -58,13 +58,15 @@ class ChatRequest:
 
 @dataclass(frozen=True, slots=True)
 class ChatResponse:
-    """A completed request: the reply text, its usage and the wall-clock latency."""
+    """A completed request: the reply text, its usage, the wall-clock latency and, for a
+    streamed reply, the time to first token."""
 
     text: str
     usage: Usage
     model: str
     latency_ms: float
     cached: bool = False
+    ttft_ms: float | None = None
 
 
 class ChatModel(Protocol):

@@ -20,6 +20,7 @@ from openai._types import RequestOptions
 from evalgauge.errors import TargetError, TargetSetupError, TransientError
 from evalgauge.models._base import ChatRequest, ChatResponse, Usage
 from evalgauge.models._retry_after import parse_retry_after
+from evalgauge.models._streaming import StreamedReply, read_openai_stream
 
 DEFAULT_OPENAI_BASE_URL = "https://api.openai.com/v1"
 
@@ -170,7 +171,8 @@ class OpenAICompatibleModel:
     built (by `check_ready` or the first request). `api_key_env=None` sends a placeholder
     key, for local servers that need none. Error messages never contain the key. The SDK's
     own retries are off because the engine retries, and the connection pool is limited to
-    `max_connections` connections. Call `aclose` to close the pool.
+    `max_connections` connections. With `stream=True` replies are streamed, which measures
+    the time to first token. Call `aclose` to close the pool.
     """
 
     provider = "openai-compatible"
@@ -182,10 +184,12 @@ class OpenAICompatibleModel:
         base_url: str | None = None,
         api_key_env: str | None = "OPENAI_API_KEY",
         max_connections: int = 100,
+        stream: bool = False,
     ) -> None:
         if max_connections < 1:
             raise ValueError(f"max_connections must be at least 1, got {max_connections}")
         self.model = model
+        self.stream = stream
         # An explicit default, so OPENAI_BASE_URL in the environment never changes the
         # endpoint behind an identity.
         self.base_url = (base_url or DEFAULT_OPENAI_BASE_URL).rstrip("/")
@@ -244,18 +248,22 @@ class OpenAICompatibleModel:
 
         endpoint = f"{self.base_url}/chat/completions"
         started = time.perf_counter()
+        streamed: StreamedReply | None = None
         try:
+            if self.stream:
+                streamed = await self._stream(client, body, options, started, endpoint)
             # NOTE: the SDK's request building still costs about 0.5 ms of CPU per request,
             # which keeps one process under 90% of the LLM-bound target (docs/benchmarks.md).
             # The SDK's generic POST, not `chat.completions.create`: it sends the same request
             # with the same auth and error handling, but skips the per-call walk of the
             # request's type annotations, which doubled the client CPU of a request.
-            raw = await client.post(
-                "/chat/completions",
-                body=body,
-                cast_to=httpx2.Response,
-                options=options,
-            )
+            else:
+                raw = await client.post(
+                    "/chat/completions",
+                    body=body,
+                    cast_to=httpx2.Response,
+                    options=options,
+                )
         except openai.APIStatusError as exc:
             message = error_body_message(exc.body, fallback=exc.message)
             raise status_error(
@@ -282,6 +290,14 @@ class OpenAICompatibleModel:
             ) from exc
         latency_ms = (time.perf_counter() - started) * 1000.0
 
+        if streamed is not None:
+            return ChatResponse(
+                text=streamed.text,
+                usage=streamed.usage,
+                model=streamed.model or self.model,
+                latency_ms=latency_ms,
+                ttft_ms=streamed.ttft_ms,
+            )
         reply = decode_json_object(raw.content, endpoint=endpoint)
         return ChatResponse(
             text=_reply_text(reply, endpoint),
@@ -289,6 +305,26 @@ class OpenAICompatibleModel:
             model=str(reply.get("model") or self.model),
             latency_ms=latency_ms,
         )
+
+    async def _stream(
+        self,
+        client: openai.AsyncOpenAI,
+        body: dict[str, Any],
+        options: RequestOptions,
+        started: float,
+        endpoint: str,
+    ) -> StreamedReply:
+        from openai.types.chat import ChatCompletionChunk
+
+        chunks = await client.post(
+            "/chat/completions",
+            body={**body, "stream": True, "stream_options": {"include_usage": True}},
+            cast_to=ChatCompletionChunk,
+            options=options,
+            stream=True,
+            stream_cls=openai.AsyncStream[ChatCompletionChunk],
+        )
+        return await read_openai_stream(chunks, started, endpoint=endpoint)
 
     async def aclose(self) -> None:
         if self._client is not None:

@@ -30,7 +30,8 @@ def _floats(values: list[Any]) -> NDArray[np.float64]:
 # Core select, whose result applies a type processor to every value.
 _CASES_SQL = (
     "SELECT case_id, latency_ms, ttft_ms, cost_usd, input_tokens, output_tokens, "
-    "error_type IS NOT NULL, cached, model IS NOT NULL, tags_json FROM case_results "
+    "error_type IS NOT NULL, cached, model IS NOT NULL, tags_json, judge_cost_usd "
+    "FROM case_results "
     "WHERE run_id = {mark} ORDER BY id"
 )
 _SCORES_SQL = (
@@ -45,7 +46,7 @@ def _mark(conn: Any) -> str:
 
 def load_case_table(conn: Any, run_id: str) -> CaseTable:
     rows = conn.exec_driver_sql(_CASES_SQL.format(mark=_mark(conn)), (run_id,)).fetchall()
-    fields: list[tuple[Any, ...]] = list(zip(*rows, strict=True)) if rows else [()] * 10
+    fields: list[tuple[Any, ...]] = list(zip(*rows, strict=True)) if rows else [()] * 11
     ids = np.array(fields[0], dtype=object)
     columns = CaseColumns(
         latency_ms=_floats(list(fields[1])),
@@ -56,6 +57,7 @@ def load_case_table(conn: Any, run_id: str) -> CaseTable:
         errored=np.array(fields[6], dtype=bool),
         cached=np.array(fields[7], dtype=bool),
         has_model=np.array(fields[8], dtype=bool),
+        judge_cost_usd=_floats(list(fields[10])),
     )
     tags = [None if t is None else orjson.loads(t) for t in fields[9]]
     return CaseTable(ids, columns, tags, _score_columns(conn, run_id, ids))

@@ -32,6 +32,7 @@ class CaseColumns:
     errored: NDArray[np.bool_]
     cached: NDArray[np.bool_]
     has_model: NDArray[np.bool_]  # the output came from a named model, so it has a price
+    judge_cost_usd: NDArray[np.float64]  # what the scorers' model calls cost, NaN where none
 
     def take(self, index: NDArray[np.intp]) -> CaseColumns:
         return CaseColumns(*(getattr(self, name)[index] for name in self.__slots__))
@@ -84,6 +85,7 @@ def operations(columns: CaseColumns, confidence: float) -> dict[str, Any]:
     n = int(columns.errored.size)
     errors = int(columns.errored.sum())
     costs = columns.cost_usd[~np.isnan(columns.cost_usd)]
+    judge_costs = columns.judge_cost_usd[~np.isnan(columns.judge_cost_usd)]
     answered = ~columns.errored
     unpriced = int((answered & columns.has_model & np.isnan(columns.cost_usd)).sum())
     low, high = wilson_interval(errors, n, confidence) if n else (None, None)
@@ -103,6 +105,8 @@ def operations(columns: CaseColumns, confidence: float) -> dict[str, Any]:
             "mean_usd_ci": _mean_interval(costs, confidence),
             "priced": int(costs.size),
             "unpriced": unpriced,
+            "judge_total_usd": float(judge_costs.sum()) if judge_costs.size else None,
+            "judge_mean_usd": float(judge_costs.mean()) if judge_costs.size else None,
         },
         "tokens": {
             "input": int(inputs.sum()),

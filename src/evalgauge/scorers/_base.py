@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from evalgauge.cases import Case
+from evalgauge.models._base import Usage
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,6 +23,10 @@ class Score:
     reason: str | None = None
     details: dict[str, Any] | None = None
     """Structured findings behind the verdict (per field, per tool call), JSON-serializable."""
+    usage: Usage | None = None
+    """Tokens a model-based scorer spent on this score; None when it made no paid call."""
+    model: str | None = None
+    """The model that `usage` is priced for."""
 
 
 class Scorer(Protocol):

@@ -356,4 +356,6 @@ class LLMJudge:
             value=1.0 if verdict.passed else 0.0,
             passed=verdict.passed,
             reason=verdict.reason,
+            usage=response.usage,
+            model=response.model,
         )

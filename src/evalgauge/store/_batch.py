@@ -35,6 +35,7 @@ CASE_COLUMNS = (
     "cost_usd",
     "ttft_ms",
     "tags_json",
+    "judge_cost_usd",
 )
 SCORE_COLUMNS = (
     "case_id",
@@ -111,6 +112,7 @@ def batch_payloads(
                 result.cost_usd,
                 result.ttft_ms,
                 None if result.tags is None else _dumps_text(result.tags),
+                result.judge_cost_usd,
             )
         )
         for score in result.scores:

@@ -76,3 +76,5 @@ class CaseResult:
     cost_usd: float | None = None
     ttft_ms: float | None = None
     tags: dict[str, Any] | None = None
+    judge_cost_usd: float | None = None
+    """What the scorers' own model calls cost for this case, e.g. an LLM judge's."""

@@ -80,6 +80,7 @@ case_results = Table(
     Column("reasoning_tokens", Integer),
     Column("cost_usd", Float),
     Column("ttft_ms", Float),
+    Column("judge_cost_usd", Float),
     # The values of the suite's slice fields, as a JSON object.
     Column("tags_json", Text),
     UniqueConstraint("run_id", "case_id", name="uq_case_results_run_case"),

@@ -60,6 +60,7 @@ class ChatTarget:
             usage=response.usage,
             model=response.model,
             cached=response.cached,
+            ttft_ms=response.ttft_ms,
         )
 
     async def check_ready(self) -> None:
