@@ -441,11 +441,43 @@ def test_markdown_negative_max_rejected():
         gate_markdown(make_report(), max_regressions=-1)
 
 
+def test_markdown_comparisons_table():
+    report = make_report()
+    report.comparisons = {
+        "smoke": [
+            {
+                "metric": "accuracy",
+                "baseline": 0.88,
+                "candidate": 0.84,
+                "delta": -0.04,
+                "ci_low": -0.0712,
+                "ci_high": -0.0088,
+                "test": "mcnemar-exact",
+                "p_value": 0.01234,
+            },
+            {"metric": "p95_latency_ms", "baseline": 700.0, "candidate": 812.6, "delta": 112.6},
+        ]
+    }
+    markdown = gate_markdown(report)
+    assert "### Compared with the baseline" in markdown
+    rows = [line for line in markdown.splitlines() if line.startswith("| smoke | `")]
+    assert rows[0] == (
+        "| smoke | `accuracy` | 0.880 | 0.840 | -0.040 | [-0.071, -0.009] | mcnemar-exact | 0.0123 |"
+    )
+    assert rows[1] == "| smoke | `p95_latency_ms` | 700 ms | 813 ms | +113 ms | n/a | none | n/a |"
+
+
 def test_markdown_omits_empty_sections():
     report = GateReport(tier="smoke", commit=None, outcomes=[])
     markdown = gate_markdown(report)
     assert "No rule was judged." in markdown
-    for heading in ("### Scorecards", "### Overrides", "### Warnings", "### Regressions"):
+    for heading in (
+        "### Scorecards",
+        "### Compared",
+        "### Overrides",
+        "### Warnings",
+        "### Regressions",
+    ):
         assert heading not in markdown
 
 

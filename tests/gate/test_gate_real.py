@@ -421,6 +421,10 @@ def test_degraded_candidate_fails_gate(
     assert case_suite.get("tests") == "200"
     assert case_suite.get("failures") == str(failing_cases)
     assert case_root.get("failures") == str(1 + failing_cases)
+    # Each test case takes the recorded latency of its model call.
+    latencies = _load_card(scorecard)["case_scores"]["latency_ms"]
+    assert all(latency > 0 for latency in latencies)
+    assert float(case_suite.get("time") or 0) == pytest.approx(sum(latencies) / 1000, abs=0.01)
 
 
 def test_new_recording_keeps_dataset_version(

@@ -224,6 +224,42 @@ def _scorecards_table(scorecards: Mapping[str, Mapping[str, Any]]) -> list[str]:
     return lines
 
 
+def _signed(metric: str, value: float | None) -> str:
+    if value is None:
+        return "n/a"
+    text = format_value(metric, abs(value))
+    return ("-" if value < 0 else "+") + text
+
+
+def _comparisons_table(comparisons: Mapping[str, list[dict[str, Any]]]) -> list[str]:
+    lines = [
+        "| Suite | Metric | Baseline | Candidate | Delta | Interval | Test | p |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for suite, entries in comparisons.items():
+        for entry in entries:
+            metric = str(entry["metric"])
+            low, high = entry.get("ci_low"), entry.get("ci_high")
+            interval = (
+                "n/a"
+                if low is None or high is None
+                else (f"[{_signed(metric, low)}, {_signed(metric, high)}]")
+            )
+            p_value = entry.get("p_value")
+            cells = [
+                escape_cell(suite),
+                code_span(metric),
+                format_value(metric, entry.get("baseline")),
+                format_value(metric, entry.get("candidate")),
+                _signed(metric, entry.get("delta")),
+                interval,
+                escape_cell(str(entry.get("test", "none"))),
+                "n/a" if p_value is None else f"{p_value:.3g}",
+            ]
+            lines.append("| " + " | ".join(cells) + " |")
+    return lines
+
+
 def _overrides_table(overrides: list[Override]) -> list[str]:
     lines = [
         "| Rule | Approver | Reason | Expires | Created | Commit |",
@@ -263,7 +299,8 @@ def _regressions(regressions: Mapping[str, list[str]], max_regressions: int) -> 
 
 
 def gate_markdown(report: GateReport, *, max_regressions: int = 20) -> str:
-    """Render the gate's decision as Markdown: verdict, rules, scorecards, overrides, warnings.
+    """Render the gate's decision as Markdown: verdict, rules, scorecards, the comparison with
+    the baseline, overrides, warnings and regressions.
 
     The pass-to-fail regressions list at most `max_regressions` case ids per suite, then
     "and N more". Raises ValueError when `max_regressions` is negative.
@@ -279,6 +316,10 @@ def gate_markdown(report: GateReport, *, max_regressions: int = 20) -> str:
 
     if report.scorecards:
         sections.append(["### Scorecards", "", *_scorecards_table(report.scorecards)])
+
+    if any(report.comparisons.values()):
+        table = _comparisons_table(report.comparisons)
+        sections.append(["### Compared with the baseline", "", *table])
 
     if report.overrides:
         sections.append(["### Overrides honored", "", *_overrides_table(report.overrides)])

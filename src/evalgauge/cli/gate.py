@@ -268,12 +268,15 @@ def _case_verdicts(current: dict[str, dict[str, Any]]) -> list[Any]:
     for suite, card in current.items():
         cases = card.get("case_scores") or {}
         binary = {m["name"] for m in card.get("metrics", []) if m.get("kind") == "binary"}
+        ids = cases.get("ids") or []
+        # Scorecards saved before latencies were included have none.
+        latencies = cases.get("latency_ms") or [None] * len(ids)
         for scorer, values in (cases.get("scores") or {}).items():
             if scorer not in binary:
                 continue
-            for case_id, value in zip(cases["ids"], values, strict=True):
+            for case_id, value, latency in zip(ids, values, latencies, strict=True):
                 passed = None if value is None else value >= 0.5
-                verdicts.append(CaseVerdict(suite, case_id, scorer, passed))
+                verdicts.append(CaseVerdict(suite, case_id, scorer, passed, latency))
     return verdicts
 
 

@@ -65,8 +65,10 @@ class Scorecard:
         run = self.run
         data = self._summary(run)
         if include_cases and self.table is not None:
+            latency = self.table.columns.latency_ms
             data["case_scores"] = {
                 "ids": self.table.ids.tolist(),
+                "latency_ms": [None if np.isnan(v) else v for v in latency.tolist()],
                 "scores": {
                     name: [None if np.isnan(v) else float(v) for v in values.tolist()]
                     for name, values in self.table.scores.items()
