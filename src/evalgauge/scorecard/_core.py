@@ -65,14 +65,10 @@ class Scorecard:
         run = self.run
         data = self._summary(run)
         if include_cases and self.table is not None:
-            latency = self.table.columns.latency_ms
             data["case_scores"] = {
                 "ids": self.table.ids.tolist(),
-                "latency_ms": [None if np.isnan(v) else v for v in latency.tolist()],
-                "scores": {
-                    name: [None if np.isnan(v) else float(v) for v in values.tolist()]
-                    for name, values in self.table.scores.items()
-                },
+                "latency_ms": _nullable(self.table.columns.latency_ms),
+                "scores": {name: _nullable(values) for name, values in self.table.scores.items()},
             }
         return data
 
@@ -114,6 +110,14 @@ class Scorecard:
             "operations": ops,
             "slices": self.slices,
         }
+
+
+def _nullable(values: NDArray[np.float64]) -> list[float | None]:
+    """Convert to a list with None for NaN, which JSON cannot write."""
+    converted: list[float | None] = list(values.tolist())
+    for index in np.flatnonzero(np.isnan(values)).tolist():
+        converted[index] = None
+    return converted
 
 
 def build_scorecard(store: Store, run_id: str, *, confidence: float = 0.95) -> Scorecard:
