@@ -536,3 +536,28 @@ def test_hundred_thousand_cases():
     assert numeric.ci_low < 0.01 < numeric.ci_high
     assert numeric.ci_high - numeric.ci_low < 0.01
     assert numeric.wilcoxon_p < 1e-10
+
+
+def test_large_continuous_sample_uses_normal_interval() -> None:
+    rng = np.random.default_rng(3)
+    base = rng.gamma(2.0, 300.0, size=30_000)
+    cand = base + rng.normal(5.0, 40.0, size=base.size)
+
+    result = compare_numeric(base, cand)
+    low, high = bootstrap_mean_interval(cand - base, iterations=400, seed=1)
+
+    width = high - low
+    assert result.ci_method == "paired-normal"
+    assert abs(result.ci_low - low) < 0.1 * width
+    assert abs(result.ci_high - high) < 0.1 * width
+    assert result.ci_low < result.delta < result.ci_high
+
+
+def test_large_scale_sample_keeps_bootstrap() -> None:
+    rng = np.random.default_rng(4)
+    base = rng.integers(1, 6, size=30_000).astype(float)
+    cand = np.clip(base + rng.integers(-1, 2, size=base.size), 1, 5)
+
+    result = compare_numeric(base, cand)
+
+    assert result.ci_method == "paired-bootstrap-percentile"

@@ -17,6 +17,15 @@ from numpy.typing import NDArray
 from evalgauge.stats._intervals import _validate_confidence, bootstrap_mean_interval
 
 PAIRED_NUMERIC_CI_METHOD = "paired-bootstrap-percentile"
+PAIRED_NUMERIC_NORMAL_METHOD = "paired-normal"
+
+LARGE_SAMPLE = 20_000
+"""Paired cases from which continuous differences get the normal interval, not the bootstrap.
+
+The percentile bootstrap of a mean converges to the normal interval as n grows; at 20,000
+cases the two differ by far less than the interval's own width, and the bootstrap of
+100,000 continuous differences took about 1.7 s (benchmarks/paired_stats.py).
+"""
 
 _MAX_DISTINCT_SHARE_FOR_COUNTS = 1 / 32
 """Largest share of distinct differences for which the bootstrap draws value counts.
@@ -71,16 +80,14 @@ def compare_numeric(
     as with scores on a fixed scale, each draw samples the count of every distinct
     difference from a multinomial. That gives the same distribution as resampling indices
     at lower cost, but other draws than bootstrap_mean_interval for the same seed.
-    Otherwise each draw resamples n indices with bootstrap_mean_interval.
+    Otherwise each draw resamples n indices with bootstrap_mean_interval, unless there are
+    LARGE_SAMPLE cases or more: then the interval is the normal one, mean ± z · sd / sqrt(n),
+    and `ci_method` says so.
 
     The p-value comes from scipy.stats.wilcoxon with its defaults, which drop the zero
     differences. In scipy 1.17 the p-value is then exact for up to 50 cases without ties
     or zeros, exact by permutation for up to 13 cases with them, and otherwise from the
     normal approximation. When every difference is zero the p-value is 1.0.
-
-    NOTE: With continuous values the bootstrap draws n * iterations indices. For 100,000
-    cases and 2000 draws that took about 2 s on a 2-vCPU virtual machine
-    (benchmarks/paired_stats.py), so lower `iterations` where that is too slow.
 
     Raises ValueError when the inputs are empty, not one-dimensional, differ in length or
     contain NaN or infinity, or when an option is invalid.
@@ -102,7 +109,12 @@ def compare_numeric(
         )
 
     differences = cand_values - base_values
-    ci_low, ci_high = _bootstrap_mean_difference(differences, confidence, iterations, seed)
+    ci_method = PAIRED_NUMERIC_CI_METHOD
+    if n >= LARGE_SAMPLE and np.unique(differences).size > _MAX_DISTINCT_SHARE_FOR_COUNTS * n:
+        ci_method = PAIRED_NUMERIC_NORMAL_METHOD
+        ci_low, ci_high = _normal_mean_interval(differences, confidence)
+    else:
+        ci_low, ci_high = _bootstrap_mean_difference(differences, confidence, iterations, seed)
     nonzero = int(np.count_nonzero(differences))
     if nonzero == 0:
         wilcoxon_p = 1.0
@@ -118,12 +130,23 @@ def compare_numeric(
         ci_low=ci_low,
         ci_high=ci_high,
         confidence=float(confidence),
-        ci_method=PAIRED_NUMERIC_CI_METHOD,
+        ci_method=ci_method,
         iterations=int(iterations),
         seed=int(seed),
         wilcoxon_p=wilcoxon_p,
         zero_differences=n - nonzero,
     )
+
+
+def _normal_mean_interval(
+    differences: NDArray[np.float64], confidence: float
+) -> tuple[float, float]:
+    from statistics import NormalDist
+
+    z = NormalDist().inv_cdf(0.5 + confidence / 2)
+    mean = float(np.mean(differences))
+    half = z * float(np.std(differences, ddof=1)) / float(np.sqrt(differences.size))
+    return mean - half, mean + half
 
 
 def _bootstrap_mean_difference(
