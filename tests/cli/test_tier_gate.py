@@ -303,6 +303,57 @@ def test_time_budget_stops_run(
     assert _stored_runs(project) == [("stopped", "time budget")]
 
 
+def _two_suite_contract(project: Path, server: FakeLLMServer, tier: dict[str, Any]) -> None:
+    """Suites `first` and `second` on the same questions; the tier samples `first` down."""
+    _chat_contract(project, server, {})
+    contract = yaml.safe_load((project / "evalgauge.yaml").read_text(encoding="utf-8"))
+    chat = contract["suites"].pop("chat")
+    contract["suites"] = {"first": chat, "second": copy.deepcopy(chat)}
+    contract["tiers"] = {"capped": {"concurrency": CONCURRENCY, **tier}}
+    contract["gates"] = []
+    (project / "evalgauge.yaml").write_text(yaml.safe_dump(contract), encoding="utf-8")
+
+
+def _slower_upper(body: dict[str, Any], attempt: int) -> Reply:
+    return Reply(last_user_text(body).upper(), usage=USAGE, delay_s=0.2)
+
+
+def test_time_budget_covers_whole_tier(
+    project: Path, server: FakeLLMServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # `first` runs 8 cases in two waves of 0.2 s; `second` gets the 0.4 s or so that is left,
+    # about two waves, where a budget of its own would allow four.
+    server.reset(_slower_upper)
+    sample = {"sample": {"size": 8, "seed": 0}}
+    _two_suite_contract(project, server, {"time_budget_s": 0.8, "slices": {"first": sample}})
+
+    result = _run_tier(capsys, project, "capped", "--json")
+
+    cards = json.loads(result.stdout)["suites"]
+    assert result.code == 1, result.stderr
+    assert cards["first"]["cases"] == 8
+    assert cards["first"]["run"]["status"] == "completed"
+    assert cards["second"]["stop_reason"] == "time budget"
+    assert 0 < cards["second"]["cases"] <= 3 * CONCURRENCY
+
+
+def test_spent_time_budget_skips_suites(
+    project: Path, server: FakeLLMServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # `first` starts its only wave at once and ends after the budget, so `second` never runs.
+    server.reset(_slower_upper)
+    sample = {"sample": {"size": CONCURRENCY, "seed": 0}}
+    _two_suite_contract(project, server, {"time_budget_s": 0.1, "slices": {"first": sample}})
+
+    result = _run_tier(capsys, project, "capped", "--json")
+
+    cards = json.loads(result.stdout)["suites"]
+    assert result.code == 1
+    assert "time budget spent before suite(s) second; not run" in result.stderr
+    assert list(cards) == ["first"]
+    assert len(server.requests) == CONCURRENCY
+
+
 def _normalize_sql(text: str) -> str:
     return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
 

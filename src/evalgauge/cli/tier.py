@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -17,8 +18,14 @@ from evalgauge.engine import CachePolicy
 EXIT_OK, EXIT_FAILED, EXIT_INTERRUPTED = 0, 1, 130
 
 
-def tier_options(contract: Contract, tier_name: str, suite: str, spent_usd: float) -> Any:
-    """Build the run options of one suite in the tier, with what is left of the envelope."""
+def tier_options(
+    contract: Contract, tier_name: str, suite: str, spent_usd: float, elapsed_s: float = 0.0
+) -> Any:
+    """Build the run options of one suite in the tier, with what is left of its budgets.
+
+    The envelope and the time budget cover the whole tier, so each suite gets what the suites
+    before it left.
+    """
     from evalgauge.cost import PriceTable
     from evalgauge.selection import SelectionSpec
     from evalgauge.suite import RunOptions
@@ -30,13 +37,13 @@ def tier_options(contract: Contract, tier_name: str, suite: str, spent_usd: floa
     selection = SelectionSpec(
         sample_size=sample.size if sample else None, seed=sample.seed if sample else 0, tags=tags
     )
-    envelope = tier.cost_envelope_usd
+    envelope, time_budget = tier.cost_envelope_usd, tier.time_budget_s
     return RunOptions(
         tier=tier_name,
         selection=selection,
         dataset=narrowing.dataset if narrowing else None,
         concurrency=tier.concurrency,
-        time_budget_s=tier.time_budget_s,
+        time_budget_s=None if time_budget is None else time_budget - elapsed_s,
         cost_envelope_usd=None if envelope is None else envelope - spent_usd,
         prices=PriceTable(contract.prices),
         tag_fields=tuple(dict.fromkeys([*contract.suites[suite].slices, *tags])),
@@ -69,10 +76,16 @@ def run_tier(
     cards: dict[str, Any] = {}
     spent = 0.0
     code = EXIT_OK
+    started_at = time.monotonic()
     try:
         _check_tier_envelope(contract, tier_name, suites, store)
-        for suite in suites:
-            options = tier_options(contract, tier_name, suite, spent)
+        for position, suite in enumerate(suites):
+            options = tier_options(contract, tier_name, suite, spent, time.monotonic() - started_at)
+            if options.time_budget_s is not None and options.time_budget_s <= 0:
+                skipped = ", ".join(suites[position:])
+                err.print(f"stopped: time budget spent before suite(s) {skipped}; not run")
+                code = EXIT_FAILED
+                break
 
             def started(run_id: str, name: str = suite) -> None:
                 err.print(f"{name}: run {run_id} started", style="dim")

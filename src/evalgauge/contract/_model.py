@@ -54,9 +54,10 @@ class TierConfig(_Strict):
     """Per-suite narrowing; a suite without an entry runs all its cases (or `sample`)."""
     concurrency: int | None = Field(None, ge=1, le=10_000)
     time_budget_s: float | None = Field(None, gt=0)
-    """Wall-clock budget; a run that reaches it stops, keeps its results and reports it."""
+    """Wall-clock budget of the whole tier in seconds; the run that reaches it stops, keeps
+    its results and reports it, and later suites do not start."""
     cost_envelope_usd: float | None = Field(None, gt=0)
-    """The maximum the tier may spend; a projection over it stops the run before it starts."""
+    """The maximum the whole tier may spend; a projection over it stops the run before it starts."""
 
 
 Severity = Literal["hard", "soft"]
