@@ -6,11 +6,14 @@ import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from evalgauge.cases import Case
 from evalgauge.config import (
+    ChatTargetConfig,
+    HttpTargetConfig,
     JudgeScorerConfig,
     RecordedTargetConfig,
     SuiteConfig,
@@ -81,6 +84,34 @@ def _check_fields(config: SuiteConfig) -> None:
         raise UsageError("the suite has no scorers; pass --scorer exact_match, contains or judge")
 
 
+def _warn_unknown_placeholders(config: SuiteConfig, case: Case) -> None:
+    """Warn about template placeholders that the first case has no field for.
+
+    Braces that name no value are sent as written, so JSON in a prompt stays intact, but a
+    misspelled field name would then reach the model as literal text.
+    """
+    from evalgauge.targets._templates import case_values, unknown_placeholders
+
+    target = config.target
+    templates: dict[str, Any] = {}
+    if isinstance(target, ChatTargetConfig):
+        templates = {"target.prompt": target.prompt, "target.system": target.system}
+    elif isinstance(target, HttpTargetConfig):
+        templates = {"target.url": target.url, "target.body": target.body}
+    values = case_values(case)
+    for key, template in templates.items():
+        unknown = unknown_placeholders(template, values)
+        if unknown:
+            names = ", ".join("{" + name + "}" for name in unknown)
+            logger.warning(
+                "%s: %s names no field of case %r, so it is sent as written; the fields are %s",
+                key,
+                names,
+                case.case_id,
+                ", ".join(sorted(values)),
+            )
+
+
 def build_scorers(config: SuiteConfig, cache: ResponseCache | None) -> list[Scorer]:
     scorers: list[Scorer] = []
     for entry in config.scorers:
@@ -117,6 +148,7 @@ def _prepare(
     selection = select_cases(
         all_cases, options.selection, info.version, info.n_cases, info.cases_version
     )
+    _warn_unknown_placeholders(config, next(iter(all_cases())))
     if selection.n_cases == 0:
         raise UsageError(
             f"suite {config.name!r}: the tier's selection {options.selection.describe()} keeps "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 from pathlib import Path
@@ -169,6 +170,83 @@ def test_unreachable_base_url(
     assert result.code == 2
     assert url in result.stderr
     assert _runs_in_store(project) == 0
+
+
+def test_malformed_base_url(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = _write(project / "cases.jsonl", '{"input": "a", "expected": "A"}\n')
+    result = run_cli(
+        capsys,
+        "run",
+        str(data),
+        "--target",
+        "openai:m",
+        "--base-url",
+        "notaurl",
+        "--expected",
+        "expected",
+        "--scorer",
+        "exact_match",
+    )
+    assert result.code == 2
+    assert "invalid base URL 'notaurl'" in result.stderr
+    assert "unreachable" not in result.stderr
+    assert _runs_in_store(project) == 0
+
+
+@pytest.mark.parametrize("url", ["sqlite://", "sqlite:///:memory:"])
+def test_in_memory_store_rejected(
+    project: Path, capsys: pytest.CaptureFixture[str], url: str
+) -> None:
+    data = _write(project / "cases.jsonl", '{"input": "a", "output": "A", "expected": "A"}\n')
+    result = run_cli(
+        capsys,
+        "run",
+        str(data),
+        "--output",
+        "output",
+        "--expected",
+        "expected",
+        "--scorer",
+        "exact_match",
+        "--database",
+        url,
+    )
+    assert result.code == 2
+    assert "names no file" in result.stderr
+
+
+def test_misspelled_placeholder_warned(
+    project: Path,
+    capsys: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("EVALGAUGE_TEST_KEY", "k")
+    _write(project / "cases.jsonl", '{"question": "a", "expected": "A"}\n')
+    config = {
+        "dataset": {"path": "cases.jsonl", "input": ["question"], "expected": "expected"},
+        "target": {
+            "kind": "openai",
+            "model": "m",
+            "base_url": "http://127.0.0.1:1/v1",
+            "api_key_env": "EVALGAUGE_TEST_KEY",
+            "prompt": 'Answer {qestion} as JSON like {"a": 1}',
+        },
+        "scorers": [{"kind": "exact_match"}],
+    }
+    path = _write(project / "evalgauge.yaml", json.dumps(config))
+
+    with FakeLLMServer(echo_script) as server:
+        config["target"]["base_url"] = server.base_url
+        _write(path, json.dumps(config))
+        result = run_cli(capsys, "run", "--config", str(path))
+
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert result.code == 0, result.stderr
+    assert len(warnings) == 1
+    assert warnings[0].startswith("target.prompt: {qestion} names no field of case")
+    assert warnings[0].endswith("the fields are case_id, input, question")
+    assert server.requests[0]["messages"][0]["content"] == 'Answer {qestion} as JSON like {"a": 1}'
 
 
 def test_unknown_config_key(project: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
+from urllib.parse import urlsplit
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -13,6 +14,18 @@ from evalgauge.engine import EngineSettings
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _check_base_url(value: str | None) -> str | None:
+    if value is None:
+        return value
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError(
+            f"invalid base URL {value!r}: expected http:// or https:// and a host, "
+            "e.g. http://127.0.0.1:8000/v1"
+        )
+    return value
 
 
 def _as_list(value: Any) -> Any:
@@ -72,6 +85,8 @@ class ChatTargetConfig(_Strict):
     stream: bool = False
     """Stream replies, which adds time to first token to the scorecard."""
 
+    _base_url = field_validator("base_url")(_check_base_url)
+
 
 class HttpTargetConfig(_Strict):
     kind: Literal["http"]
@@ -101,6 +116,8 @@ class JudgeScorerConfig(_Strict):
     api_key_env: str | None = None
     train: Path | None = None
     """Labeled cases the offline judge is trained on; defaults to the dataset's labeled rows."""
+
+    _base_url = field_validator("base_url")(_check_base_url)
 
 
 class TextScorerConfig(_Strict):

@@ -75,6 +75,13 @@ class Store:
                 "postgresql://USER@HOST:PORT/DB"
             ) from exc
         if engine.dialect.name == "sqlite":
+            database = engine.url.database
+            if not database or database == ":memory:" or "mode=memory" in str(engine.url):
+                raise UsageError(
+                    f"database URL {resolved!r} names no file, so SQLite would keep the results "
+                    "in memory and lose them when the command exits; give a file, e.g. "
+                    "sqlite:///.evalgauge/results.db"
+                )
             event.listen(engine, "connect", _set_sqlite_pragmas)
         elif engine.dialect.name != "postgresql":
             raise UsageError(

@@ -50,6 +50,20 @@ def render_json(template: Any, values: dict[str, Any]) -> Any:
     return template
 
 
+def unknown_placeholders(template: Any, values: dict[str, Any]) -> list[str]:
+    """List the `{name}` placeholders of a text or JSON template that name no value."""
+    if isinstance(template, str):
+        names = _PLACEHOLDER.findall(template)
+        return [name for name in dict.fromkeys(names) if name not in values]
+    if isinstance(template, dict):
+        parts = [unknown_placeholders(v, values) for v in template.values()]
+    elif isinstance(template, list):
+        parts = [unknown_placeholders(v, values) for v in template]
+    else:
+        return []
+    return list(dict.fromkeys(name for part in parts for name in part))
+
+
 def template_hash(*parts: str) -> str:
     digest = hashlib.sha256("\x00".join(parts).encode())
     return digest.hexdigest()[:16]
