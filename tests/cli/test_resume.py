@@ -153,3 +153,61 @@ def test_resume_accepts_engine_changes(
     assert json.loads(faster.stdout)["invocation"]["skipped"] == 1
     assert other.code == 2
     assert "scorers" in other.stderr
+
+
+STUCK_TARGET = """
+import asyncio
+
+async def stuck_after_40(input: str) -> str:
+    await asyncio.sleep(0.01 if int(input.split()[1]) < 40 else 60)
+    return input.upper()
+"""
+
+
+def test_second_ctrl_c_aborts_cleanly(tmp_path: Path) -> None:
+    (tmp_path / "stucktarget.py").write_text(STUCK_TARGET, encoding="utf-8")
+    data = tmp_path / "cases.jsonl"
+    data.write_text(
+        "".join(
+            f'{{"id": "c{i}", "input": "case {i}", "expected": "CASE {i}"}}\n' for i in range(100)
+        ),
+        encoding="utf-8",
+    )
+    db = tmp_path / ".evalgauge" / "evalgauge.db"
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "from evalgauge.cli.main import main; main()",
+            "run",
+            str(data),
+            "--id-field",
+            "id",
+            "--expected",
+            "expected",
+            "--target",
+            "python:stucktarget:stuck_after_40",
+            "--scorer",
+            "exact_match",
+            "--concurrency",
+            "4",
+        ],
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 60
+    while _count(db, "case_results") < 40 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    # The first Ctrl-C waits for the four stuck cases in flight; the second gives up on them.
+    process.send_signal(signal.SIGINT)
+    time.sleep(0.5)
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=30)
+
+    assert process.returncode == 130
+    assert "aborted; the cases saved before the abort are kept" in stderr
+    assert "Traceback" not in stderr
+    assert "never retrieved" not in stderr
+    assert _count(db, "case_results") == 40

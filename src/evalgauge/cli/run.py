@@ -118,16 +118,24 @@ def run_command(
     suite = parse_config(raw, source=str(config or "command line"), base=root)
     out, err = consoles(json_output or markdown)
     store = open_store(database, root)
+    started: list[str] = []
+
+    def on_start(run_id: str) -> None:
+        started.append(run_id)
+        err.print(f"run {run_id} started", style="dim")
+
     try:
         summary, card = asyncio.run(
-            run_suite(
-                suite,
-                store,
-                resume=resume,
-                progress=True,
-                on_start=lambda run_id: err.print(f"run {run_id} started", style="dim"),
-            )
+            run_suite(suite, store, resume=resume, progress=True, on_start=on_start)
         )
+    except KeyboardInterrupt:
+        # A second Ctrl-C: the cases in flight are dropped, the committed ones stay.
+        if started:
+            err.print(
+                f"aborted; the cases saved before the abort are kept; resume with: "
+                f"evalgauge run ... --resume {started[0]}"
+            )
+        return 130
     finally:
         store.close()
     if json_output:

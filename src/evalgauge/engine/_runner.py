@@ -345,6 +345,9 @@ async def _drive(state: _Run, workers: int, done: asyncio.Event, bar: _Progress)
     # workers would keep it waiting for most of every batch.
     sys.setswitchinterval(_WRITER_SWITCH_INTERVAL_S)
     crew = asyncio.gather(*(state.work(cases) for _ in range(workers)))
+    # A second Ctrl-C cancels this task while the crew is pending; retrieving the crew's
+    # outcome keeps asyncio from logging it as an exception never retrieved.
+    crew.add_done_callback(_retrieve_outcome)
     try:
         pending: set[asyncio.Future[Any]] = {writer, crew}
         await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
@@ -361,6 +364,11 @@ async def _drive(state: _Run, workers: int, done: asyncio.Event, bar: _Progress)
         await writer
         bar.close()
         sys.setswitchinterval(previous_interval)
+
+
+def _retrieve_outcome(future: asyncio.Future[Any]) -> None:
+    if not future.cancelled():
+        future.exception()
 
 
 @contextlib.contextmanager
