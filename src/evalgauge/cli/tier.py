@@ -74,6 +74,7 @@ def run_tier(
     out, err = consoles(json_output)
     store = open_store(database, root)
     cards: dict[str, Any] = {}
+    run_ids: list[str] = []
     spent = 0.0
     code = EXIT_OK
     started_at = time.monotonic()
@@ -88,6 +89,7 @@ def run_tier(
                 break
 
             def started(run_id: str, name: str = suite) -> None:
+                run_ids.append(run_id)
                 err.print(f"{name}: run {run_id} started", style="dim")
 
             config = contract.suites[suite]
@@ -98,6 +100,14 @@ def run_tier(
                 summary, card = asyncio.run(
                     run_suite(config, store, options=options, on_start=started)
                 )
+            except KeyboardInterrupt:
+                # A second Ctrl-C: the cases in flight are dropped, the committed ones stay.
+                err.print(
+                    f"{suite}: aborted; the cases saved before the abort are kept; resume "
+                    f"with: evalgauge run ... --resume {run_ids[-1] if run_ids else 'RUN_ID'}"
+                )
+                code = EXIT_INTERRUPTED
+                break
             except OverBudget as exc:
                 # The suites already run stay printed and saved below.
                 left = (
