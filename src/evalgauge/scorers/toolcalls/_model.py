@@ -61,6 +61,7 @@ class ErrorCategory(StrEnum):
     MISSING_CALL = "missing_call"
     WRONG_ORDER = "wrong_order"
     STATE_MISMATCH = "state_mismatch"
+    RESPONSE_MISMATCH = "response_mismatch"
     DECODE_FAILURE = "decode_failure"
     IRRELEVANT_CALL = "irrelevant_call"
     NO_CALL = "no_call"
