@@ -50,6 +50,23 @@ def test_eval_json_scorecard(capsys: pytest.CaptureFixture[str], v1: Path) -> No
     assert "Tool calls by category" in result.stderr
 
 
+def test_eval_result_root_scores_each_model(capsys: pytest.CaptureFixture[str], v1: Path) -> None:
+    result = _eval(capsys, v1, v1 / "result", "--mode", "bfcl", "--json")
+
+    assert result.code == 0, result.stderr
+    cards = json.loads(result.stdout)["models"]
+    assert sorted(cards) == [FC_MODEL, PROMPT_MODEL]
+    assert cards[FC_MODEL]["overall"]["passed"] == 1113
+    assert cards[PROMPT_MODEL]["overall"]["passed"] == 1090
+
+
+def test_eval_result_root_rejects_model(capsys: pytest.CaptureFixture[str], v1: Path) -> None:
+    result = _eval(capsys, v1, v1 / "result", "--model", FC_MODEL)
+
+    assert result.code == 2
+    assert "holds the results of 2 models" in result.stderr
+
+
 def test_eval_category_default(capsys: pytest.CaptureFixture[str], v1: Path) -> None:
     outputs = (
         v1 / "result" / PROMPT_MODEL / "gorilla_openfunctions_v1_test_parallel_function_result.json"

@@ -47,20 +47,43 @@ def eval_command(
     for flag, path in (("--questions", questions), ("--answers", answers), ("--outputs", outputs)):
         if not path.exists():
             raise UsageError(f"{flag} {path}: file or folder not found")
-    scored = score_results(
-        load_questions(questions),
-        load_answers(answers),
-        load_results(outputs, model).values(),
-        mode=mode,  # type: ignore[arg-type]
-        category=category,
-    )
-    if not scored:
-        raise UsageError(f"no outputs to score in {outputs} (category {category or 'any'})")
-    scorecard = build_scorecard(scored, mode=mode)
+    question_map, answer_map = load_questions(questions), load_answers(answers)
+    folders = _model_folders(outputs)
+    if folders and model is not None:
+        raise UsageError(
+            f"--outputs {outputs} holds the results of {len(folders)} models, so --model "
+            "cannot name them all; pass one model's folder with --model, or drop --model"
+        )
+    scorecards: dict[str, dict[str, Any]] = {}
+    for folder in folders or [outputs]:
+        results = load_results(folder, model)
+        scored = score_results(
+            question_map,
+            answer_map,
+            results.values(),
+            mode=mode,  # type: ignore[arg-type]
+            category=category,
+        )
+        if not scored:
+            raise UsageError(f"no outputs to score in {folder} (category {category or 'any'})")
+        name = model or next(iter(results.values())).model
+        scorecards[name] = build_scorecard(scored, mode=mode)
     out, err = consoles(json_output)
-    _print_scorecard(err if json_output else out, scorecard)
+    for name, scorecard in scorecards.items():
+        if len(scorecards) > 1:
+            (err if json_output else out).rule(name)
+        _print_scorecard(err if json_output else out, scorecard)
     if json_output:
-        write_json(scorecard)
+        single = next(iter(scorecards.values()))
+        write_json({"models": scorecards} if folders else single)
+
+
+def _model_folders(outputs: Path) -> list[Path]:
+    """Subfolders of `outputs` when it holds one folder of result files per model, as BFCL's
+    `result/` folder does; empty when `outputs` is a file or a folder of result files."""
+    if not outputs.is_dir() or any(p.suffix in (".json", ".jsonl") for p in outputs.iterdir()):
+        return []
+    return sorted(p for p in outputs.iterdir() if p.is_dir())
 
 
 def _percent(rate: dict[str, Any]) -> str:
