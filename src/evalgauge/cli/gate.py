@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import orjson
 import typer
@@ -13,9 +13,11 @@ import typer
 from evalgauge.cli import _options as o
 from evalgauge.cli._console import write_json
 from evalgauge.cli._store import open_store
-from evalgauge.contract import Contract, load_contract
 from evalgauge.errors import UsageError
-from evalgauge.store import Store
+
+if TYPE_CHECKING:
+    from evalgauge.contract import Contract
+    from evalgauge.store import Store
 
 
 def gate_command(
@@ -52,6 +54,8 @@ def gate_command(
 ) -> int:
     """Judge the contract's rules on the tier's latest runs: exit 1 when a hard rule fails."""
     path = contract or Path("evalgauge.yaml")
+    from evalgauge.contract import load_contract
+
     loaded = load_contract(path)
     root = path.resolve().parent
     today = datetime.now(UTC).date()

@@ -6,14 +6,16 @@ import asyncio
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
 from evalgauge.cli._console import consoles, write_json
 from evalgauge.cli._store import open_store
-from evalgauge.contract import Contract, TierConfig, load_contract
-from evalgauge.engine import CachePolicy
+
+if TYPE_CHECKING:
+    from evalgauge.contract import Contract, TierConfig
+    from evalgauge.engine import CachePolicy
 
 EXIT_OK, EXIT_FAILED, EXIT_INTERRUPTED = 0, 1, 130
 
@@ -60,6 +62,7 @@ def run_tier(
     cache: str | None = None,
 ) -> int:
     """Run the tier's suites in order; stop at the first that is interrupted or over budget."""
+    from evalgauge.contract import load_contract
     from evalgauge.errors import OverBudget, UsageError
     from evalgauge.reports import print_scorecard
     from evalgauge.suite import run_suite
@@ -140,6 +143,7 @@ def run_tier(
 
 
 def _cache_policy(cache: str | None) -> CachePolicy | None:
+    from evalgauge.engine import CachePolicy
     from evalgauge.errors import UsageError
 
     if cache is None:
