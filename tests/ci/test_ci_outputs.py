@@ -462,7 +462,8 @@ def test_markdown_comparisons_table():
     assert "### Compared with the baseline" in markdown
     rows = [line for line in markdown.splitlines() if line.startswith("| smoke | `")]
     assert rows[0] == (
-        "| smoke | `accuracy` | 0.880 | 0.840 | -0.040 | [-0.071, -0.009] | mcnemar-exact | 0.0123 |"
+        "| smoke | `accuracy` | 0.880 | 0.840 | -0.040 | [-0.071, -0.009] "
+        "| mcnemar-exact | 0.0123 |"
     )
     assert rows[1] == "| smoke | `p95_latency_ms` | 700 ms | 813 ms | +113 ms | n/a | none | n/a |"
 

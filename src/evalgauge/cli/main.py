@@ -19,6 +19,8 @@ from evalgauge.cli.gate import gate_command
 from evalgauge.cli.quickstart import quickstart_command
 from evalgauge.cli.run import run_command
 from evalgauge.cli.runs import runs_app
+from evalgauge.cli.sql import sql_app
+from evalgauge.cli.structured import structured_app
 from evalgauge.cli.tools import tools_app
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -36,7 +38,9 @@ app.command("quickstart")(quickstart_command)
 app.command("gate")(gate_command)
 app.add_typer(contract_app, name="contract")
 app.add_typer(runs_app, name="runs")
+app.add_typer(sql_app, name="sql")
 app.add_typer(tools_app, name="tools")
+app.add_typer(structured_app, name="structured")
 
 
 def _version_callback(value: bool) -> None:

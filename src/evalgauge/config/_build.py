@@ -12,6 +12,7 @@ from evalgauge.config._model import (
     JudgeScorerConfig,
     PythonTargetConfig,
     ScorerConfig,
+    SqlExecutionScorerConfig,
     TargetConfig,
 )
 from evalgauge.engine import CachePolicy, EngineSettings, ResilientModel, ResponseCache
@@ -165,4 +166,26 @@ def build_text_scorers(configs: list[ScorerConfig]) -> list[Scorer]:
             )
         elif config.kind == "contains":
             scorers.append(Contains(name=config.name or "contains"))
+        elif config.kind in ("json_parse", "json_schema", "json_fields"):
+            from evalgauge.scorers.structured._build import build_structured_scorer
+
+            scorers.append(build_structured_scorer(config))
+        elif config.kind == "sql_execution":
+            scorers.append(build_sql_scorer(config))
     return scorers
+
+
+def build_sql_scorer(config: SqlExecutionScorerConfig) -> Scorer:
+    from evalgauge.scorers.sql import ExecutionLimits, SqlExecutionScorer
+
+    return SqlExecutionScorer(
+        db_dir=config.db_dir,
+        name=config.name or "sql_execution",
+        suite_dir=config.suite_dir,
+        gold_field=config.gold_field,
+        db_field=config.db_field,
+        preset=config.preset,
+        limits=ExecutionLimits(timeout_s=config.timeout_s, max_rows=config.max_rows),
+        workers=config.workers,
+        cache_dir=config.cache_dir,
+    )

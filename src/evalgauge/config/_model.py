@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from urllib.parse import urlsplit
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -126,7 +126,66 @@ class TextScorerConfig(_Strict):
     normalize: bool = False
 
 
-ScorerConfig = Annotated[JudgeScorerConfig | TextScorerConfig, Field(discriminator="kind")]
+class JsonParseScorerConfig(_Strict):
+    """Pass when the output parses as JSON, strictly or after repair."""
+
+    kind: Literal["json_parse"]
+    name: str | None = None
+    repair: bool = True
+    """Count an output that parses only after repair (code fence, prose, ...) as parsed."""
+
+
+class JsonSchemaScorerConfig(_Strict):
+    """Pass when the parsed output is valid against a JSON Schema or a pydantic model."""
+
+    kind: Literal["json_schema"]
+    name: str | None = None
+    json_schema: Path | dict[str, Any] | None = Field(None, alias="schema")
+    """A JSON Schema file (.json or .yaml) or an inline schema mapping."""
+    model: str | None = None
+    """A pydantic model as `module:Class`, instead of `schema`."""
+    repair: bool = True
+    max_errors: int = Field(10, ge=1)
+
+
+class JsonFieldsScorerConfig(_Strict):
+    """Field accuracy against gold JSON, with a comparator per field path."""
+
+    kind: Literal["json_fields"]
+    name: str | None = None
+    fields: Path | dict[str, Any] | None = None
+    """A field config file (YAML) or an inline mapping: `default`, `fields`, ..."""
+    gold_field: str | None = None
+    """Row field holding the gold JSON; defaults to the case's expected value."""
+    repair: bool = True
+
+
+StructuredScorerConfig = JsonParseScorerConfig | JsonSchemaScorerConfig | JsonFieldsScorerConfig
+
+
+class SqlExecutionScorerConfig(_Strict):
+    """Text-to-SQL by execution: the output query against the case's gold query."""
+
+    kind: Literal["sql_execution"]
+    name: str | None = None
+    db_dir: Path
+    """Databases as `db_dir/<db_id>/*.sqlite` (or `.duckdb`); every file is an instance."""
+    suite_dir: Path | None = None
+    """Test-suite databases in the same layout; the output must match on all of them."""
+    gold_field: str = "gold_sql"
+    db_field: str = "db_id"
+    preset: Literal["default", "tse", "bird"] = "default"
+    timeout_s: float = Field(30.0, gt=0)
+    max_rows: int = Field(1_000_000, ge=1)
+    workers: int | None = Field(None, ge=1)
+    cache_dir: Path | None = None
+    """Folder where gold results are cached between runs."""
+
+
+ScorerConfig = Annotated[
+    JudgeScorerConfig | TextScorerConfig | StructuredScorerConfig | SqlExecutionScorerConfig,
+    Field(discriminator="kind"),
+]
 
 
 class AlignConfig(_Strict):

@@ -1,0 +1,99 @@
+"""Run many questions in worker processes, each with its own open connections and gold cache."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import threading
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from evalgauge.scorers.sql._cache import GoldResultCache
+from evalgauge.scorers.sql._evaluate import ExecutionSession, Verdict
+from evalgauge.scorers.sql._executor import ExecutionLimits
+from evalgauge.scorers.sql._hardness import hardness, query_features
+from evalgauge.scorers.sql._presets import Preset
+
+Task = tuple[str, str, tuple[str, ...]]
+"""Gold SQL, predicted SQL and the instance paths of one question."""
+
+_session: ExecutionSession | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """A question's verdict, with the hardness and features computed from its gold SQL."""
+
+    verdict: Verdict
+    hardness: str | None
+    features: tuple[str, ...]
+
+
+def _outcome(session: ExecutionSession, task: Task) -> Outcome:
+    gold_sql, pred_sql, instances = task
+    verdict = session.evaluate(gold_sql, pred_sql, [Path(p) for p in instances])
+    return Outcome(verdict, hardness(gold_sql), tuple(query_features(gold_sql)))
+
+
+def init_worker(
+    preset: Preset, limits: ExecutionLimits, gold_limits: ExecutionLimits, cache_dir: str | None
+) -> None:
+    from evalgauge.scorers.sql._sqlite import set_process_heap_limit
+
+    global _session
+    # The hard heap limit is process-wide, so only a worker that runs nothing else sets it.
+    set_process_heap_limit(2 * max(limits.memory_bytes, gold_limits.memory_bytes))
+    cache = GoldResultCache(cache_dir) if cache_dir else None
+    _session = ExecutionSession(preset, limits, gold_limits=gold_limits, cache=cache)
+
+
+def run_task(task: Task) -> Outcome:
+    assert _session is not None, "worker not initialised"
+    return _outcome(_session, task)
+
+
+def start_context(*, allow_fork: bool = True) -> multiprocessing.context.BaseContext:
+    """Pick how workers start: fork when safe, else forkserver, else spawn (Windows)."""
+    methods = multiprocessing.get_all_start_methods()
+    # fork starts fastest, but forking a process that runs other threads can deadlock a child
+    if allow_fork and "fork" in methods and threading.active_count() == 1:
+        return multiprocessing.get_context("fork")
+    if "forkserver" in methods:
+        return multiprocessing.get_context("forkserver")
+    return multiprocessing.get_context("spawn")
+
+
+def evaluate_tasks(
+    tasks: Sequence[Task],
+    preset: Preset,
+    *,
+    limits: ExecutionLimits | None = None,
+    gold_limits: ExecutionLimits | None = None,
+    workers: int | None = None,
+    cache_dir: Path | None = None,
+) -> list[Outcome]:
+    """Judge every task, in order; `workers=1` runs them in this process."""
+    limits = limits or ExecutionLimits()
+    gold_limits = gold_limits or ExecutionLimits(timeout_s=max(limits.timeout_s, 120))
+    workers = workers or os.cpu_count() or 1
+    cache = str(cache_dir) if cache_dir else None
+    if workers == 1 or len(tasks) < 2:
+        session = ExecutionSession(
+            preset, limits, gold_limits=gold_limits, cache=GoldResultCache(cache) if cache else None
+        )
+        try:
+            return [_outcome(session, task) for task in tasks]
+        finally:
+            session.close()
+    # Small chunks keep neighbouring questions (same database, often the same gold query) in
+    # one worker, and one slow query delays only its own chunk.
+    chunksize = max(1, min(8, len(tasks) // (workers * 16)))
+    with ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=start_context(),
+        initializer=init_worker,
+        initargs=(preset, limits, gold_limits, cache),
+    ) as pool:
+        return list(pool.map(run_task, tasks, chunksize=chunksize))
