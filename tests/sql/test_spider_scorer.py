@@ -9,7 +9,7 @@ import pytest
 
 from evalgauge.cases import Case
 from evalgauge.config._build import build_text_scorers
-from evalgauge.config._model import SqlExecutionScorerConfig
+from evalgauge.config._scorers import SqlExecutionScorerConfig
 from evalgauge.errors import ScorerError
 from evalgauge.scorers._base import Score
 from evalgauge.scorers.sql import SqlExecutionScorer

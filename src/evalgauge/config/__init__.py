@@ -12,14 +12,12 @@ from evalgauge.config._model import (
     ChatTargetConfig,
     DatasetConfig,
     HttpTargetConfig,
-    JudgeScorerConfig,
     PythonTargetConfig,
     RecordedTargetConfig,
-    ScorerConfig,
     SuiteConfig,
     TargetConfig,
-    TextScorerConfig,
 )
+from evalgauge.config._scorers import JudgeScorerConfig, ScorerConfig, TextScorerConfig
 
 __all__ = [
     "AlignConfig",

@@ -9,11 +9,13 @@ from evalgauge.config._model import (
     ChatTargetConfig,
     DatasetConfig,
     HttpTargetConfig,
-    JudgeScorerConfig,
     PythonTargetConfig,
+    TargetConfig,
+)
+from evalgauge.config._scorers import (
+    JudgeScorerConfig,
     ScorerConfig,
     SqlExecutionScorerConfig,
-    TargetConfig,
 )
 from evalgauge.engine import CachePolicy, EngineSettings, ResilientModel, ResponseCache
 from evalgauge.errors import ConfigError
@@ -172,6 +174,10 @@ def build_text_scorers(configs: list[ScorerConfig]) -> list[Scorer]:
             scorers.append(build_structured_scorer(config))
         elif config.kind == "sql_execution":
             scorers.append(build_sql_scorer(config))
+        elif config.kind in ("tool_calls", "tool_schema", "tool_sequence", "tool_state"):
+            from evalgauge.scorers.toolcalls._build import build_tool_scorer
+
+            scorers.append(build_tool_scorer(config))
     return scorers
 
 

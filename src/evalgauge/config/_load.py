@@ -10,6 +10,7 @@ from pydantic import ValidationError
 
 from evalgauge.config._errors import format_validation_error
 from evalgauge.config._model import SuiteConfig
+from evalgauge.config._scorers import ScorerConfig, ToolStateScorerConfig
 from evalgauge.errors import ConfigError
 
 
@@ -60,14 +61,34 @@ def resolve_paths(config: SuiteConfig, base: Path) -> SuiteConfig:
         return base / path
 
     dataset = config.dataset.model_copy(update={"path": resolve(config.dataset.path)})
-    scorers = [
-        s.model_copy(update={"rubric": resolve(s.rubric), "train": resolve(s.train)})
-        if s.kind == "judge"
-        else s
-        for s in config.scorers
-    ]
+    scorers = [_resolve_scorer(s, base) for s in config.scorers]
     align = config.align.model_copy(update={"unlabeled": resolve(config.align.unlabeled)})
     engine = config.engine.model_copy(update={"cache_path": resolve(config.engine.cache_path)})
     return config.model_copy(
         update={"dataset": dataset, "scorers": scorers, "align": align, "engine": engine}
     )
+
+
+def _resolve_scorer(scorer: ScorerConfig, base: Path) -> ScorerConfig:
+    """Take the scorer's relative paths (rubric, schema, databases, tools...) against `base`."""
+    updates: dict[str, Any] = {}
+    for name in type(scorer).model_fields:
+        value = getattr(scorer, name)
+        if isinstance(value, Path) and not value.is_absolute():
+            updates[name] = base / value
+    if isinstance(scorer, ToolStateScorerConfig):
+        updates["backend"] = _resolve_backend(scorer.backend, base)
+    return scorer.model_copy(update=updates) if updates else scorer
+
+
+def _resolve_backend(backend: dict[str, Any], base: Path) -> dict[str, Any]:
+    resolved = dict(backend)
+    openapi = backend.get("openapi")
+    if isinstance(openapi, str) and not Path(openapi).is_absolute():
+        resolved["openapi"] = str(base / openapi)
+    target = backend.get("class")
+    if isinstance(target, str) and ":" in target:
+        module, _, attribute = target.rpartition(":")
+        if module.endswith(".py") and not Path(module).is_absolute():
+            resolved["class"] = f"{base / module}:{attribute}"
+    return resolved

@@ -46,6 +46,7 @@ def scorecard_table(card: Scorecard) -> Group:
     cost_line = _cost_line(card)
     if cost_line:
         parts.append(Text(cost_line))
+    parts.extend(_breakdown_tables(card))
     if card.error_types:
         errors = ", ".join(f"{name} {count}" for name, count in card.error_types.items())
         parts.append(Text(f"errors: {errors}", style="yellow"))
@@ -53,6 +54,31 @@ def scorecard_table(card: Scorecard) -> Group:
             message = example["message"][:160]
             parts.append(Text(f"  {example['type']} on {example['case_id']}: {message}"))
     return Group(*parts)
+
+
+TOOLS_SHOWN = 15
+
+
+def _breakdown_tables(card: Scorecard) -> list[Text | Table]:
+    """Per-tool pass rates (the weakest first) and failure categories of tool-call scorers."""
+    parts: list[Text | Table] = []
+    for scorer, breakdown in card.breakdowns.items():
+        tools = sorted(breakdown["tools"].items(), key=lambda item: item[1]["pass_rate"])
+        if tools:
+            shown = tools[:TOOLS_SHOWN]
+            title = f"{scorer}: per tool, the {len(shown)} weakest of {len(tools)}"
+            table = Table(title=title, show_edge=False, pad_edge=False)
+            for column in ("tool", "calls", "passed", "pass rate"):
+                table.add_column(column, justify="left" if column == "tool" else "right")
+            for tool, entry in shown:
+                table.add_row(
+                    tool, str(entry["calls"]), str(entry["passed"]), fmt_rate(entry["pass_rate"])
+                )
+            parts.append(table)
+        if breakdown["categories"]:
+            counts = ", ".join(f"{name} {n}" for name, n in breakdown["categories"].items())
+            parts.append(Text(f"{scorer} failures: {counts}"))
+    return parts
 
 
 def _cost_line(card: Scorecard) -> str:

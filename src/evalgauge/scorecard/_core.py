@@ -12,6 +12,7 @@ from sqlalchemy import Float, case, cast, func, select
 
 from evalgauge.errors import UsageError
 from evalgauge.scorecard._cases import CaseTable, load_case_table
+from evalgauge.scorecard._details import detail_breakdowns
 from evalgauge.scorecard._operations import operations
 from evalgauge.scorecard._slices import slice_summaries
 from evalgauge.stats import percentiles, wilson_interval
@@ -57,6 +58,8 @@ class Scorecard:
     operations: dict[str, Any] = field(default_factory=dict)
     """Latency, TTFT, cost, tokens and error rate; see `scorecard._operations`."""
     slices: dict[str, dict[str, Any]] = field(default_factory=dict)
+    breakdowns: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Per scorer with structured details: calls and pass rate per tool, failure categories."""
     table: CaseTable | None = None
     """Per-case columns, for comparisons with a baseline."""
 
@@ -109,6 +112,7 @@ class Scorecard:
             "cost": ops.get("cost"),
             "operations": ops,
             "slices": self.slices,
+            "breakdowns": self.breakdowns,
         }
 
 
@@ -142,6 +146,7 @@ def build_scorecard(store: Store, run_id: str, *, confidence: float = 0.95) -> S
         error_examples = _error_examples(conn, run_id)
         metrics = _metric_rows(conn, run_id, n_cases, confidence)
         table = load_case_table(conn, run_id)
+        breakdowns = detail_breakdowns(conn, run_id)
     binary = {m.name: m.kind == "binary" for m in metrics}
     return Scorecard(
         run=run,
@@ -157,6 +162,7 @@ def build_scorecard(store: Store, run_id: str, *, confidence: float = 0.95) -> S
         confidence=confidence,
         operations=operations(table.columns, confidence),
         slices=slice_summaries(table, binary, confidence),
+        breakdowns=breakdowns,
         table=table,
     )
 

@@ -11,7 +11,7 @@ from evalgauge.scorers.structured._fieldconfig import load_field_config, parse_f
 from evalgauge.scorers.structured._schema import build_schema_check
 
 if TYPE_CHECKING:
-    from evalgauge.config._model import (
+    from evalgauge.config._scorers import (
         JsonFieldsScorerConfig,
         JsonParseScorerConfig,
         JsonSchemaScorerConfig,
@@ -43,8 +43,6 @@ def build_structured_scorer(
 
 
 def _field_config(fields: Path | dict[str, Any] | None, name: str) -> Any:
-    # NOTE: a relative path is opened from the working directory, because the suite loader
-    # resolves only judge paths against the suite file's directory.
     if isinstance(fields, Path):
         return load_field_config(fields)
     return parse_field_config(fields, source=f"scorers.{name}.fields")

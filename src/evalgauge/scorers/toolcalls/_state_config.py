@@ -23,7 +23,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
-from evalgauge.errors import ConfigError, ScorerError
+from evalgauge.errors import ConfigError, ScorerError, UsageError
 from evalgauge.scorers.toolcalls._specs import load_tool_specs
 from evalgauge.scorers.toolcalls._state import PythonClassBackend, StateBackend
 from evalgauge.scorers.toolcalls._state_http import HttpServiceBackend, Probe, ResetRequest
@@ -90,7 +90,7 @@ def state_backend_from_config(options: Any, *, key: str = "state_backend") -> St
     if isinstance(config, PythonBackendConfig):
         try:
             return PythonClassBackend(config.class_, initial_state=config.initial_state)
-        except ScorerError as exc:
+        except (ScorerError, UsageError) as exc:
             raise ConfigError(f"{key}.class: {exc}") from None
     return HttpServiceBackend(
         config.base_url,
