@@ -44,22 +44,48 @@ def _mark(conn: Any) -> str:
     return "?" if conn.dialect.name == "sqlite" else "%s"
 
 
+# Rows are fetched in chunks and turned into arrays chunk by chunk, so the Python row
+# objects of the whole run (about 0.7 KB a case) never exist at once.
+_CHUNK_ROWS = 10_000
+_FLOAT_COLUMNS = (1, 2, 3, 4, 5, 10)
+_BOOL_COLUMNS = (6, 7, 8)
+
+
 def load_case_table(conn: Any, run_id: str) -> CaseTable:
-    rows = conn.exec_driver_sql(_CASES_SQL.format(mark=_mark(conn)), (run_id,)).fetchall()
-    fields: list[tuple[Any, ...]] = list(zip(*rows, strict=True)) if rows else [()] * 11
-    ids = np.array(fields[0], dtype=object)
+    result = conn.exec_driver_sql(_CASES_SQL.format(mark=_mark(conn)), (run_id,))
+    id_parts: list[NDArray[np.object_]] = []
+    float_parts: dict[int, list[NDArray[np.float64]]] = {i: [] for i in _FLOAT_COLUMNS}
+    bool_parts: dict[int, list[NDArray[np.bool_]]] = {i: [] for i in _BOOL_COLUMNS}
+    tags: list[dict[str, Any] | None] = []
+    while rows := result.fetchmany(_CHUNK_ROWS):
+        fields = list(zip(*rows, strict=True))
+        id_parts.append(np.array(fields[0], dtype=object))
+        for index in _FLOAT_COLUMNS:
+            float_parts[index].append(_floats(list(fields[index])))
+        for index in _BOOL_COLUMNS:
+            bool_parts[index].append(np.array(fields[index], dtype=bool))
+        tags.extend(None if t is None else orjson.loads(t) for t in fields[9])
+
+    def floats(index: int) -> NDArray[np.float64]:
+        parts = float_parts[index]
+        return np.concatenate(parts) if parts else np.empty(0, dtype=np.float64)
+
+    def bools(index: int) -> NDArray[np.bool_]:
+        parts = bool_parts[index]
+        return np.concatenate(parts) if parts else np.empty(0, dtype=bool)
+
+    ids = np.concatenate(id_parts) if id_parts else np.empty(0, dtype=object)
     columns = CaseColumns(
-        latency_ms=_floats(list(fields[1])),
-        ttft_ms=_floats(list(fields[2])),
-        cost_usd=_floats(list(fields[3])),
-        input_tokens=_floats(list(fields[4])),
-        output_tokens=_floats(list(fields[5])),
-        errored=np.array(fields[6], dtype=bool),
-        cached=np.array(fields[7], dtype=bool),
-        has_model=np.array(fields[8], dtype=bool),
-        judge_cost_usd=_floats(list(fields[10])),
+        latency_ms=floats(1),
+        ttft_ms=floats(2),
+        cost_usd=floats(3),
+        input_tokens=floats(4),
+        output_tokens=floats(5),
+        errored=bools(6),
+        cached=bools(7),
+        has_model=bools(8),
+        judge_cost_usd=floats(10),
     )
-    tags = [None if t is None else orjson.loads(t) for t in fields[9]]
     return CaseTable(ids, columns, tags, _score_columns(conn, run_id, ids))
 
 
@@ -71,9 +97,10 @@ def _score_columns(
         f"SELECT name FROM run_scorers WHERE run_id = {_mark(conn)}", (run_id,)
     ).scalars()
     columns = {name: np.full(ids.size, np.nan) for name in names}
-    rows = conn.exec_driver_sql(_SCORES_SQL.format(mark=_mark(conn)), (run_id,)).fetchall()
-    for name, case_id, value in rows:
-        index = position.get(case_id)
-        if index is not None:
-            columns[name][index] = value
+    result = conn.exec_driver_sql(_SCORES_SQL.format(mark=_mark(conn)), (run_id,))
+    while rows := result.fetchmany(_CHUNK_ROWS):
+        for name, case_id, value in rows:
+            index = position.get(case_id)
+            if index is not None:
+                columns[name][index] = value
     return columns
