@@ -119,7 +119,11 @@ def main() -> None:
     ratios = [r / c for r, c in zip(timings["reference"], timings["cli"], strict=True)]
     print(f"\n## throughput: median of {args.repeat} runs, pairs = question x instance")
     print(f"questions {len(items)}, pairs {pairs}, both sides count {sum(cli_passed)} matches")
-    print(f"evalgauge sql eval --suite (CLI, 2 workers): {cli:.2f} s, {pairs / cli:,.0f} pairs/s")
+    workers = os.cpu_count() or 1
+    print(
+        f"evalgauge sql eval --suite (CLI, {workers} workers): {cli:.2f} s, "
+        f"{pairs / cli:,.0f} pairs/s"
+    )
     print(
         f"evalgauge ExecutionSession (1 process): {session:.2f} s, {pairs / session:,.0f} pairs/s"
     )

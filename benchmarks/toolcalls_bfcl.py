@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import gc
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -44,7 +45,10 @@ from evalgauge.scorers.toolcalls._bfcl_run import compile_question, decode_resul
 from evalgauge.scorers.toolcalls._expected import ExpectedCase
 from evalgauge.scorers.toolcalls._model import ToolSpec
 
-V1 = REPO_ROOT.parent / "shared" / "data" / "bfcl-v1-model-outputs"
+V1 = (
+    Path(os.environ.get("EVALGAUGE_SHARED_DATA") or REPO_ROOT.parent / "shared" / "data")
+    / "bfcl-v1-model-outputs"
+)
 VENV_PYTHON = REPO_ROOT / ".evalgauge-cache" / "bfcl-venv" / "bin" / "python"
 REFERENCE = REPO_ROOT / "tests" / "toolcalls" / "_bfcl_reference.py"
 

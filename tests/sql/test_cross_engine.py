@@ -6,7 +6,7 @@ reason in `cross_engine_expected.json`. A difference that is not listed fails th
 does a listed one that no longer happens.
 
 `python -m tests.sql.test_cross_engine --write` rewrites that list, labelling new entries
-with `classify`, and prints the tables of docs/sql-suites.md.
+with `classify`, and prints the cross-engine tables of docs/sql.md.
 """
 
 from __future__ import annotations

@@ -131,6 +131,28 @@ def test_unknown_database(spider: Path, tmp_path: Path) -> None:
         )  # fmt: skip
 
 
+def test_all_databases_skip_missing_file(spider: Path, tmp_path: Path) -> None:
+    # Every database of the gold file, where one of them has no file: the rest are built.
+    gold = tmp_path / "gold.sql"
+    lines = [line for line in (spider / "dev_gold.sql").read_text().splitlines()
+             if line.endswith(("\tsinger", "\twta_1"))]  # fmt: skip
+    gold.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    config = DistillConfig(seed=1, max_instances=2, patience=2)
+
+    manifest = build_suite(gold, spider / "database", tmp_path / "out", config, workers=1)
+
+    assert list(manifest["databases"]) == ["singer"]
+    assert not (spider / "database" / "wta_1" / "wta_1.sqlite").exists()
+
+
+def test_named_missing_database_rejected(spider: Path, tmp_path: Path) -> None:
+    with pytest.raises(UsageError, match=r"wta_1\.sqlite not found"):
+        build_suite(
+            spider / "dev_gold.sql", spider / "database", tmp_path, DistillConfig(),
+            databases=["wta_1"],
+        )  # fmt: skip
+
+
 def test_suite_seeded(spider: Path, tmp_path: Path) -> None:
     config = DistillConfig(seed=4, max_instances=3, patience=3)
     first = build_suite(spider / "dev_gold.sql", spider / "database", tmp_path / "a", config,

@@ -35,7 +35,7 @@ def eval_command(
     timeout: Annotated[float, typer.Option(help="Seconds one predicted query may run.")] = 30.0,
     max_rows: Annotated[int, typer.Option(help="Rows one query may return.")] = 1_000_000,
     workers: Annotated[
-        int | None, typer.Option(help="Worker processes [default: one per CPU].")
+        int | None, typer.Option(help="Worker processes; one per CPU when unset.")
     ] = None,
     cache_dir: Annotated[
         Path | None, typer.Option(help="Folder where gold results are cached between runs.")

@@ -10,7 +10,11 @@ from pydantic import ValidationError
 
 from evalgauge.config._errors import format_validation_error
 from evalgauge.config._model import SuiteConfig
-from evalgauge.config._scorers import ScorerConfig, ToolStateScorerConfig
+from evalgauge.config._scorers import (
+    ScorerConfig,
+    ToolSchemaScorerConfig,
+    ToolStateScorerConfig,
+)
 from evalgauge.errors import ConfigError
 
 
@@ -78,6 +82,8 @@ def _resolve_scorer(scorer: ScorerConfig, base: Path) -> ScorerConfig:
             updates[name] = base / value
     if isinstance(scorer, ToolStateScorerConfig):
         updates["backend"] = _resolve_backend(scorer.backend, base)
+    if isinstance(scorer, ToolSchemaScorerConfig) and scorer.tools_module is not None:
+        updates["tools_module"] = _resolve_python_file(scorer.tools_module, base)
     return scorer.model_copy(update=updates) if updates else scorer
 
 
@@ -87,8 +93,14 @@ def _resolve_backend(backend: dict[str, Any], base: Path) -> dict[str, Any]:
     if isinstance(openapi, str) and not Path(openapi).is_absolute():
         resolved["openapi"] = str(base / openapi)
     target = backend.get("class")
-    if isinstance(target, str) and ":" in target:
-        module, _, attribute = target.rpartition(":")
-        if module.endswith(".py") and not Path(module).is_absolute():
-            resolved["class"] = f"{base / module}:{attribute}"
+    if isinstance(target, str):
+        resolved["class"] = _resolve_python_file(target, base)
     return resolved
+
+
+def _resolve_python_file(target: str, base: Path) -> str:
+    """Take the file of a `path/to/file.py:name` target against `base`; leave modules alone."""
+    module, separator, attribute = target.rpartition(":")
+    if separator and module.endswith(".py") and not Path(module).is_absolute():
+        return f"{base / module}:{attribute}"
+    return target

@@ -33,9 +33,12 @@ class _Tally:
                 if not isinstance(call, dict):
                     continue
                 tool = call.get("tool") or call.get("name")
-                if isinstance(tool, str):
+                passed = call.get("passed")
+                # A sequence or state check judges the case, not each call, so its calls
+                # carry no verdict and do not count per tool.
+                if isinstance(tool, str) and isinstance(passed, bool):
                     self.calls[tool] += 1
-                    self.passed[tool] += call.get("passed") is True
+                    self.passed[tool] += passed
                 category = call.get("category")
                 if isinstance(category, str):
                     per_call_categories[category] += 1

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import multiprocessing
 import os
 import sqlite3
@@ -27,6 +28,8 @@ from typing import Any
 from evalgauge import __version__
 from evalgauge.errors import DatasetError, UsageError
 from evalgauge.scorers.sql.distill.distill import DatabaseReport, DistillConfig, distill_database
+
+logger = logging.getLogger(__name__)
 
 MANIFEST = "manifest.json"
 FORMAT_VERSION = 1
@@ -80,8 +83,14 @@ def build_suite(
             raise UsageError(f"database {db_id!r} has no query in {gold_path}; check --db")
         db_path = db_dir / db_id / f"{db_id}.sqlite"
         if not db_path.is_file():
-            raise UsageError(f"database file {db_path} not found; check --db-dir and --db")
+            if databases:
+                raise UsageError(f"database file {db_path} not found; check --db-dir and --db")
+            # Every database of the gold file was asked for: build the ones that exist.
+            logger.warning("database file %s not found; skipping %s", db_path, db_id)
+            continue
         jobs.append((db_path, db_id, by_db[db_id]))
+    if not jobs:
+        raise UsageError(f"no database of {gold_path} has a file under {db_dir}; check --db-dir")
     out_dir.mkdir(parents=True, exist_ok=True)
     reports = _run_jobs(jobs, out_dir, config, workers)
     manifest = _manifest(config, jobs, reports)
