@@ -186,6 +186,7 @@ async def run_suite(
     resume: str | None = None,
     progress: bool = True,
     on_start: Callable[[str], None] | None = None,
+    per_case: bool = True,
 ) -> tuple[RunSummary, Scorecard]:
     """Validate the dataset, check the target is ready, run every case and aggregate.
 
@@ -236,4 +237,4 @@ async def run_suite(
                 await model.aclose()
         if cache is not None:
             cache.close()
-    return summary, build_scorecard(store, summary.run_id)
+    return summary, build_scorecard(store, summary.run_id, per_case=per_case)

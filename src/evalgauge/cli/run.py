@@ -126,7 +126,8 @@ def run_command(
 
     try:
         summary, card = asyncio.run(
-            run_suite(suite, store, resume=resume, progress=True, on_start=on_start)
+            # The scorecard is printed, not saved as a baseline, so it needs no per-case scores.
+            run_suite(suite, store, resume=resume, progress=True, on_start=on_start, per_case=False)
         )
     except KeyboardInterrupt:
         # A second Ctrl-C: the cases in flight are dropped, the committed ones stay.

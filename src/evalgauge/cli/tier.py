@@ -101,7 +101,13 @@ def run_tier(
                 config = config.model_copy(update={"engine": engine})
             try:
                 summary, card = asyncio.run(
-                    run_suite(config, store, options=options, on_start=started)
+                    run_suite(
+                        config,
+                        store,
+                        options=options,
+                        on_start=started,
+                        per_case=save_scorecard is not None,
+                    )
                 )
             except KeyboardInterrupt:
                 # A second Ctrl-C: the cases in flight are dropped, the committed ones stay.

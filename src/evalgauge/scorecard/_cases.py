@@ -34,6 +34,11 @@ _CASES_SQL = (
     "FROM case_results "
     "WHERE run_id = {mark} ORDER BY id"
 )
+_COLUMNS_SQL = (
+    "SELECT latency_ms, ttft_ms, cost_usd, input_tokens, output_tokens, "
+    "error_type IS NOT NULL, cached, model IS NOT NULL, judge_cost_usd "
+    "FROM case_results WHERE run_id = {mark} ORDER BY id"
+)
 _SCORES_SQL = (
     "SELECT s.name, c.case_id, c.value FROM scores c JOIN run_scorers s "
     "ON s.scorer_id = c.scorer_id WHERE c.run_id = {mark} AND c.value IS NOT NULL"
@@ -51,15 +56,31 @@ _FLOAT_COLUMNS = (1, 2, 3, 4, 5, 10)
 _BOOL_COLUMNS = (6, 7, 8)
 
 
-def load_case_table(conn: Any, run_id: str) -> CaseTable:
-    result = conn.exec_driver_sql(_CASES_SQL.format(mark=_mark(conn)), (run_id,))
+_TAGGED_SQL = "SELECT 1 FROM case_results WHERE run_id = {mark} AND tags_json IS NOT NULL LIMIT 1"
+
+
+def has_tags(conn: Any, run_id: str) -> bool:
+    """Whether any case of the run has slice tags, which only the full case table carries."""
+    return conn.exec_driver_sql(_TAGGED_SQL.format(mark=_mark(conn)), (run_id,)).first() is not None
+
+
+def load_case_table(conn: Any, run_id: str, *, per_case: bool = True) -> CaseTable:
+    """Load the run's per-case columns; `per_case=False` leaves out the case ids, the slice
+    tags and the per-scorer values, which only slices and baseline comparisons need."""
+    sql = _CASES_SQL if per_case else _COLUMNS_SQL
+    result = conn.exec_driver_sql(sql.format(mark=_mark(conn)), (run_id,))
     id_parts: list[NDArray[np.object_]] = []
     float_parts: dict[int, list[NDArray[np.float64]]] = {i: [] for i in _FLOAT_COLUMNS}
     bool_parts: dict[int, list[NDArray[np.bool_]]] = {i: [] for i in _BOOL_COLUMNS}
     tags: list[dict[str, Any] | None] = []
     while rows := result.fetchmany(_CHUNK_ROWS):
         fields = list(zip(*rows, strict=True))
-        id_parts.append(np.array(fields[0], dtype=object))
+        if not per_case:
+            # The same layout without the id and tags columns: put placeholders back.
+            fields.insert(0, ())
+            fields.insert(9, ())
+        else:
+            id_parts.append(np.array(fields[0], dtype=object))
         for index in _FLOAT_COLUMNS:
             float_parts[index].append(_floats(list(fields[index])))
         for index in _BOOL_COLUMNS:
@@ -86,7 +107,8 @@ def load_case_table(conn: Any, run_id: str) -> CaseTable:
         has_model=bools(8),
         judge_cost_usd=floats(10),
     )
-    return CaseTable(ids, columns, tags, _score_columns(conn, run_id, ids))
+    scores = _score_columns(conn, run_id, ids) if per_case else {}
+    return CaseTable(ids, columns, tags, scores)
 
 
 def _score_columns(

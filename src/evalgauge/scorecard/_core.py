@@ -11,7 +11,7 @@ from numpy.typing import NDArray
 from sqlalchemy import Float, case, cast, func, select
 
 from evalgauge.errors import UsageError
-from evalgauge.scorecard._cases import CaseTable, load_case_table
+from evalgauge.scorecard._cases import CaseTable, has_tags, load_case_table
 from evalgauge.scorecard._details import detail_breakdowns
 from evalgauge.scorecard._operations import operations
 from evalgauge.scorecard._slices import slice_summaries
@@ -67,11 +67,12 @@ class Scorecard:
         """Return the JSON form; `include_cases` adds every case's scores, for baselines."""
         run = self.run
         data = self._summary(run)
-        if include_cases and self.table is not None:
+        table = self.table
+        if include_cases and table is not None and table.ids.size == table.columns.errored.size:
             data["case_scores"] = {
-                "ids": self.table.ids.tolist(),
-                "latency_ms": _nullable(self.table.columns.latency_ms),
-                "scores": {name: _nullable(values) for name, values in self.table.scores.items()},
+                "ids": table.ids.tolist(),
+                "latency_ms": _nullable(table.columns.latency_ms),
+                "scores": {name: _nullable(values) for name, values in table.scores.items()},
             }
         return data
 
@@ -124,8 +125,14 @@ def _nullable(values: NDArray[np.float64]) -> list[float | None]:
     return converted
 
 
-def build_scorecard(store: Store, run_id: str, *, confidence: float = 0.95) -> Scorecard:
-    """Aggregate a stored run; works on partial and resumed runs alike."""
+def build_scorecard(
+    store: Store, run_id: str, *, confidence: float = 0.95, per_case: bool = True
+) -> Scorecard:
+    """Aggregate a stored run; works on partial and resumed runs alike.
+
+    `per_case=False` keeps no per-case scores, which `to_dict(include_cases=True)` and
+    baseline comparisons need; slices are still computed when the run has tags.
+    """
     run = store.get_run(run_id)
     if run is None:
         raise UsageError(
@@ -145,7 +152,7 @@ def build_scorecard(store: Store, run_id: str, *, confidence: float = 0.95) -> S
         error_types = _error_types(conn, run_id)
         error_examples = _error_examples(conn, run_id)
         metrics = _metric_rows(conn, run_id, n_cases, confidence)
-        table = load_case_table(conn, run_id)
+        table = load_case_table(conn, run_id, per_case=per_case or has_tags(conn, run_id))
         breakdowns = detail_breakdowns(conn, run_id)
     binary = {m.name: m.kind == "binary" for m in metrics}
     return Scorecard(
