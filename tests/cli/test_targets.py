@@ -105,6 +105,71 @@ def test_python_targets(project: Path, capsys: pytest.CaptureFixture[str]) -> No
     assert json.loads(sync_result.stdout)["metrics"][0]["mean"] == 1.0
 
 
+BLOCKING_TARGET = """
+import threading
+import time
+
+lock = threading.Lock()
+in_flight = 0
+max_in_flight = 0
+
+
+def blocking_upper(question: str) -> str:
+    global in_flight, max_in_flight
+    with lock:
+        in_flight += 1
+        max_in_flight = max(max_in_flight, in_flight)
+    time.sleep(3.0 if question == "stuck" else 0.1)
+    with lock:
+        in_flight -= 1
+    return question.upper()
+"""
+
+
+def _run_blocking(capsys: pytest.CaptureFixture[str], data: Path, *extra: str) -> dict[str, object]:
+    result = run_cli(
+        capsys,
+        "run",
+        str(data),
+        "--input",
+        "question",
+        "--expected",
+        "expected",
+        "--target",
+        "python:blockingbot:blocking_upper",
+        "--scorer",
+        "exact_match",
+        "--json",
+        *extra,
+    )
+    assert result.code == 0, result.stderr
+    card: dict[str, object] = json.loads(result.stdout)
+    return card
+
+
+def test_sync_target_runs_concurrently(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import sys
+
+    (project / "blockingbot.py").write_text(BLOCKING_TARGET, encoding="utf-8")
+    data = _dataset(project / "cases.jsonl", [f"q{i}" for i in range(16)])
+
+    card = _run_blocking(capsys, data, "--concurrency", "4")
+
+    # A blocking call runs on its own thread, so four are in flight at once.
+    assert sys.modules["blockingbot"].max_in_flight == 4
+    assert card["metrics"][0]["mean"] == 1.0  # type: ignore[index]
+
+
+def test_sync_target_timeout_applies(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (project / "blockingbot.py").write_text(BLOCKING_TARGET, encoding="utf-8")
+    data = _dataset(project / "cases.jsonl", ["a", "stuck", "b"])
+
+    card = _run_blocking(capsys, data, "--timeout", "0.5", "--retries", "0")
+
+    assert card["target_errors"] == 1
+    assert "timed out" in json.dumps(card["error_examples"])
+
+
 def test_missing_callable(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     data = _dataset(project / "cases.jsonl", ["x"])
     result = run_cli(

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import importlib
 import inspect
 import sys
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -46,7 +49,13 @@ class CallableTarget:
 
     A function with one parameter that is not named after an input field gets the whole
     inputs dict. It returns the output text, or any JSON-ready value (encoded as JSON).
-    Sync functions run on the event loop thread, so they should be quick.
+    Sync functions run each call on a daemon thread of its own, so a blocking call (an HTTP
+    client, a database driver) neither stalls the other cases nor delays timeouts and Ctrl-C,
+    and a call that never returns does not keep the process from exiting. The engine's
+    concurrency bounds how many calls run at once.
+
+    NOTE: a sync call that times out keeps its thread until it returns, because Python cannot
+    stop a thread; only the case is given up.
     """
 
     kind = "python"
@@ -79,9 +88,10 @@ class CallableTarget:
         args, kwargs = self._arguments(case)
         started = time.perf_counter()
         try:
-            value = self.function(*args, **kwargs)
             if self._is_async:
-                value = await value
+                value = await self.function(*args, **kwargs)
+            else:
+                value = await self._in_thread(args, kwargs)
         except CaseError:
             raise
         except Exception as exc:
@@ -98,8 +108,34 @@ class CallableTarget:
                 ) from exc
         return TargetOutput(text=value, latency_ms=latency_ms)
 
+    async def _in_thread(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[Any] = loop.create_future()
+
+        def run() -> None:
+            try:
+                outcome: tuple[bool, Any] = (True, self.function(*args, **kwargs))
+            except BaseException as exc:  # handed to the awaiting case, not lost in the thread
+                outcome = (False, exc)
+            # RuntimeError: the run ended (timed out or interrupted) and its loop closed.
+            with contextlib.suppress(RuntimeError):
+                loop.call_soon_threadsafe(_settle, future, outcome)
+
+        threading.Thread(target=run, name=f"evalgauge {self.spec}", daemon=True).start()
+        return await future
+
     async def check_ready(self) -> None:
         return None
 
     async def aclose(self) -> None:
         return None
+
+
+def _settle(future: asyncio.Future[Any], outcome: tuple[bool, Any]) -> None:
+    if future.done():
+        return  # the case was given up (timeout, Ctrl-C) before the call returned
+    succeeded, value = outcome
+    if succeeded:
+        future.set_result(value)
+    else:
+        future.set_exception(value)
