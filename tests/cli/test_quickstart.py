@@ -59,3 +59,23 @@ def test_run_with_offline_judge(
     assert card["metrics"][0]["name"] == "grounded"
     assert card["metrics"][0]["scored"] == 100
     assert len(json.loads(runs.stdout)) == 2
+
+
+def test_runs_read_store_beside_config(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("EVALGAUGE_DATABASE_URL", raising=False)
+    run_cli(capsys, "quickstart", "demo", "--json")
+
+    listed = run_cli(capsys, "runs", "list", "--config", "demo/evalgauge.yaml", "--json")
+    shown = run_cli(capsys, "runs", "show", "latest", "--config", "demo/evalgauge.yaml", "--json")
+    nowhere = run_cli(capsys, "runs", "list")
+
+    assert listed.code == 0
+    assert len(json.loads(listed.stdout)) == 1
+    assert shown.code == 0
+    assert json.loads(shown.stdout)["cases"] == 70
+    assert nowhere.code == 2
+    assert "pass that file with --config" in nowhere.stderr
+    assert not (tmp_path / ".evalgauge").exists()

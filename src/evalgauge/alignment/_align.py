@@ -213,7 +213,8 @@ def _report(
     if not test_labels:
         raise RunFailed(
             f"the judge returned no usable verdict on the test split; every call errored. "
-            f"See the error examples with `evalgauge runs show {run_id}`"
+            f"See the error examples with `evalgauge runs show {run_id} --config FILE`, where "
+            "FILE is the suite file the alignment ran with"
         )
     test = confusion_matrix(test_labels, test_preds)
     dev = confusion_matrix(dev_labels, dev_preds) if dev_labels else None

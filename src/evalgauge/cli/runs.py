@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -14,16 +14,46 @@ from evalgauge.cli._store import open_store
 runs_app = typer.Typer(help="List stored runs and show their scorecards.", no_args_is_help=True)
 
 
+Project = Annotated[
+    Path | None,
+    typer.Option(
+        "--config",
+        "-c",
+        help="Suite or contract file whose folder holds the store; default: the working folder.",
+    ),
+]
+
+
+def _open_existing_store(database: str | None, config: Path | None) -> Any:
+    """Open the store that `run` wrote for `config`, without creating an empty one."""
+    import os
+
+    from evalgauge.errors import UsageError
+    from evalgauge.store import DATABASE_URL_ENV
+
+    root = (config.parent if config is not None else Path.cwd()).resolve()
+    default = root / ".evalgauge" / "evalgauge.db"
+    if database is None and not os.environ.get(DATABASE_URL_ENV) and not default.exists():
+        where = f"beside {config}" if config is not None else "in the working folder"
+        raise UsageError(
+            f"no results store {where} ({default} does not exist). Runs are stored beside "
+            "the suite or contract file they ran with: pass that file with --config, or "
+            "the store with --database URL"
+        )
+    return open_store(database, root)
+
+
 @runs_app.command("list")
 def list_runs(
     limit: Annotated[int, typer.Option(help="Most recent runs to list.")] = 20,
     json_output: o.Json = False,
     database: o.Database = None,
+    config: Project = None,
 ) -> int:
     """List the most recent runs."""
     from rich.table import Table
 
-    store = open_store(database, Path.cwd())
+    store = _open_existing_store(database, config)
     try:
         runs = store.list_runs(limit)
     finally:
@@ -69,13 +99,14 @@ def show_run(
     json_output: o.Json = False,
     markdown: o.Markdown = False,
     database: o.Database = None,
+    config: Project = None,
 ) -> int:
     """Show the scorecard of a stored run."""
     from evalgauge.errors import UsageError
     from evalgauge.reports import print_scorecard, scorecard_markdown
     from evalgauge.scorecard import build_scorecard
 
-    store = open_store(database, Path.cwd())
+    store = _open_existing_store(database, config)
     try:
         if run_id == "latest":
             latest = store.latest_run_id()
