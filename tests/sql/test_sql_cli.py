@@ -144,6 +144,8 @@ def test_timeout_verdict(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
         ("SELECT 1\n", "SELECT 1\n", [], "expected `SQL<TAB>db_id`"),
         ("SELECT 1\tshop\nSELECT 2\tshop\n", "SELECT 1\n", [], "1 predictions for 2 gold"),
         ("SELECT 1\tshop\n", "SELECT 1\n", ["--preset", "nope"], "unknown SQL preset 'nope'"),
+        ("", "", [], "has no questions"),
+        ("SELECT 1\tshop\n", "SELECT 1\n", [], "none of the gold file's 1 databases was found"),
     ],
 )
 def test_usage_errors(

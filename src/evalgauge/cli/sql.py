@@ -73,11 +73,21 @@ def eval_command(
         raise UsageError("--timeout, --max-rows and --workers must be positive")
     chosen = get_preset(preset)
     questions = read_spider(gold, pred, dev)
+    if not questions:
+        raise UsageError(f"gold file {str(gold)!r} has no questions; check the path")
     instances: dict[str, tuple[str, ...]] = {}
     for question in questions:
         if question.db_id not in instances:
             found = [p for root in roots for p in find_instances(root, question.db_id)]
             instances[question.db_id] = tuple(str(p) for p in dict.fromkeys(found))
+    if not any(instances.values()):
+        where = " or ".join(repr(str(root)) for root in roots)
+        example = next(iter(instances))
+        raise UsageError(
+            f"none of the gold file's {len(instances)} databases was found under {where}, so "
+            f"nothing can be scored; the folder must hold DB_ID/DB_ID.sqlite, for example "
+            f"{example}/{example}.sqlite"
+        )
     tasks = [(q.gold_sql, q.pred_sql, instances[q.db_id]) for q in questions]
     outcomes = evaluate_tasks(
         tasks,
