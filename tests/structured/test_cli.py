@@ -171,6 +171,8 @@ def test_gold_missing_ids(capsys: pytest.CaptureFixture[str], tmp_path: Path) ->
     assert report["examples"]["error"][0] == {"id": "2", "reason": "no gold record for id '2'"}
     assert report["gold_without_output"] == 1
     assert report["records_with_gold"] == 1
+    text = run_cli(capsys, "structured", "eval", "--outputs", str(outputs), "--gold", str(gold))
+    assert "error on id '2': no gold record for id '2'" in text.stdout
 
 
 @pytest.mark.parametrize(

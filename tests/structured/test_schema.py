@@ -74,6 +74,19 @@ def test_invalid_schema_config_error() -> None:
         JsonSchemaCheck({"type": "objekt"})
 
 
+def test_unresolved_ref_config_error() -> None:
+    schema = {"type": "object", "properties": {"a": {"$ref": "#/$defs/Missing"}}}
+    with pytest.raises(ConfigError, match=r"'#/\$defs/Missing' at \$\.properties\.a"):
+        JsonSchemaCheck(schema)
+
+
+def test_local_ref_resolves() -> None:
+    schema = {"properties": {"a": {"$ref": "#/$defs/A"}}, "$defs": {"A": {"type": "integer"}}}
+    check = JsonSchemaCheck(schema)
+    assert check.violations({"a": 1}) == []
+    assert [v.rule for v in check.violations({"a": "x"})] == ["type"]
+
+
 def test_schema_file_not_json(tmp_path: Path) -> None:
     path = tmp_path / "schema.json"
     path.write_text("{not json", encoding="utf-8")

@@ -16,6 +16,8 @@ def render_set(report: dict[str, Any], title: str = "outputs") -> list[str]:
     parse = report["parse"]
     n = report["records"]
     lines = [f"{title}: {n} records, {report['errors']} with errors"]
+    for example in report.get("examples", {}).get("error", []):
+        lines.append(f"  error on id {example['id']!r}: {example['reason']}")
     lines.append(
         f"  parse   strict {_percent(parse['strict_rate'])}, after repair "
         f"{_percent(parse['parsed_rate'])} ({parse['repaired']} repaired, {parse['failed']} failed)"

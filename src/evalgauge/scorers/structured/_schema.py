@@ -88,6 +88,7 @@ class JsonSchemaCheck:
         except SchemaError as exc:
             where = format_path(exc.absolute_path)
             raise ConfigError(f"{source}: invalid JSON Schema at {where}: {exc.message}") from None
+        _check_refs(schema, source)
         self._checker = cls.FORMAT_CHECKER
         self._validator = cls(schema, format_checker=self._checker)
         self._fast = self._compile_fast(schema)
@@ -245,6 +246,42 @@ def read_schema_file(path: Path) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise ConfigError(f"schema file {str(path)!r}: a JSON Schema must be an object")
     return data
+
+
+def _check_refs(schema: dict[str, Any], source: str) -> None:
+    """Resolve every `$ref` of the schema now, so a dangling one fails setup, not each case.
+
+    Only references inside the schema resolve: nothing is fetched over the network.
+    """
+    from referencing import Registry
+    from referencing.exceptions import Unresolvable
+    from referencing.jsonschema import DRAFT202012
+
+    resource = DRAFT202012.create_resource(schema)
+    resolver = Registry().with_resource("", resource).resolver(base_uri="")
+    for where, ref in _refs(schema, "$"):
+        try:
+            resolver.lookup(ref)
+        except Unresolvable:
+            raise ConfigError(
+                f"{source}: the $ref {ref!r} at {where} does not resolve inside the schema; "
+                "point it at a definition under $defs, or inline the referenced schema"
+            ) from None
+
+
+def _refs(node: Any, where: str) -> list[tuple[str, str]]:
+    found: list[tuple[str, str]] = []
+    if isinstance(node, dict):
+        ref = node.get("$ref")
+        if isinstance(ref, str):
+            found.append((where, ref))
+        for key, value in node.items():
+            if key not in ("enum", "const", "default", "examples"):
+                found.extend(_refs(value, f"{where}.{key}"))
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            found.extend(_refs(value, f"{where}[{index}]"))
+    return found
 
 
 def build_schema_check(
