@@ -169,6 +169,9 @@ def test_unreachable_base_url(
     )
     assert result.code == 2
     assert url in result.stderr
+    # Nothing listens on the port: a refused connection, not a timeout.
+    assert "ConnectionRefusedError" in result.stderr
+    assert "no response within" not in result.stderr
     assert _runs_in_store(project) == 0
 
 

@@ -122,6 +122,13 @@ async def probe_reachable(http_client: httpx2.AsyncClient, url: str) -> None:
     try:
         response = await http_client.get(url, timeout=READY_PROBE_TIMEOUT_S)
     except httpx2.TimeoutException as exc:
+        cause = _root_cause(exc)
+        if isinstance(cause, OSError) and not isinstance(cause, TimeoutError):
+            # The aiohttp transport reports a refused connection as a connect timeout.
+            raise TargetSetupError(
+                f"endpoint {url} is unreachable: {type(cause).__name__}: {cause}. "
+                "Check that the server is running and the base URL is right."
+            ) from exc
         raise TargetSetupError(
             f"endpoint {url} is unreachable: no response within {READY_PROBE_TIMEOUT_S:g} s "
             f"({type(exc).__name__}). Check that the server is running and the base URL is right."
