@@ -260,6 +260,18 @@ def test_unknown_config_key(project: Path, capsys: pytest.CaptureFixture[str]) -
     assert "dataset.ouptut" in result.stderr
 
 
+def test_misspelled_scorer_kind(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    _write(project / "cases.jsonl", '{"input": "a", "output": "A"}\n')
+    config = _write(
+        project / "evalgauge.yaml",
+        "dataset:\n  path: cases.jsonl\n  output: output\nscorers:\n  - kind: exact_mach\n",
+    )
+    result = run_cli(capsys, "run", "--config", str(config))
+    assert result.code == 2
+    assert "scorers.0: unknown kind 'exact_mach'; did you mean 'exact_match'?" in result.stderr
+    assert "tool_calls" in result.stderr
+
+
 def test_bad_target_spec(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     data = _write(project / "cases.jsonl", '{"input": "a"}\n')
     result = run_cli(capsys, "run", str(data), "--target", "gpt4")

@@ -294,3 +294,27 @@ def test_schema_describes_contract(capsys: pytest.CaptureFixture[str]) -> None:
     assert schema["additionalProperties"] is False
     assert tier["properties"]["cost_envelope_usd"]["anyOf"][0]["exclusiveMinimum"] == 0
     assert rule["properties"]["severity"]["enum"] == ["hard", "soft"]
+
+
+def test_check_finds_missing_dataset(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = copy.deepcopy(VALID)
+    data["suites"]["capitals"]["dataset"]["path"] = "nosuch.jsonl"
+    path = _write_contract(project, data)
+
+    result = run_cli(capsys, "contract", "check", str(path))
+
+    assert result.code == 2
+    assert "suites.capitals.dataset.path: dataset file" in result.stderr
+    assert "nosuch.jsonl" in result.stderr
+
+
+def test_check_finds_unknown_slice(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = copy.deepcopy(VALID)
+    data["suites"]["capitals"]["slices"] = ["contry"]
+    path = _write_contract(project, data)
+
+    result = run_cli(capsys, "contract", "check", str(path))
+
+    assert result.code == 2
+    assert "suites.capitals.slices" in result.stderr
+    assert "'contry'" in result.stderr

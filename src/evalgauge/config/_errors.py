@@ -27,6 +27,8 @@ def format_validation_error(
         message = str(error["msg"]).removeprefix("Value error, ")
         if error["type"] == "missing":
             message = "missing required key"
+        elif error["type"] == "union_tag_invalid":
+            message = _unknown_kind(error.get("ctx") or {})
         elif error["type"] == "extra_forbidden":
             message = "unknown key"
             allowed = _allowed_keys(model, location[:-1]) if model is not None else None
@@ -36,6 +38,20 @@ def format_validation_error(
     more = len(exc.errors()) - MAX_PROBLEMS
     tail = f" (and {more} more)" if more > 0 else ""
     return f"{source}: invalid configuration: " + "; ".join(problems) + tail
+
+
+def _unknown_kind(context: dict[str, Any]) -> str:
+    """Name the unknown `kind` value, the closest allowed one, and all of them."""
+    import difflib
+
+    tag = str(context.get("tag", ""))
+    allowed = [name.strip().strip("'") for name in str(context.get("expected_tags", "")).split(",")]
+    key = str(context.get("discriminator", "'kind'")).strip("'")
+    message = f"unknown {key} {tag!r}"
+    close = difflib.get_close_matches(tag, allowed, n=1)
+    if close:
+        message += f"; did you mean {close[0]!r}?"
+    return message + " The allowed values are " + ", ".join(allowed)
 
 
 def _allowed_keys(model: type[BaseModel], location: Sequence[int | str]) -> list[str] | None:
