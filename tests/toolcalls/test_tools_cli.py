@@ -98,7 +98,9 @@ def test_missing_pair_is_case_error(
     assert card["overall"]["n"] == 2
     assert card["case_errors"] == [{"id": "simple_99999", "error": "no question with this id"}]
     assert card["usage"]["cost_usd"] is None
-    assert card["usage"]["cost_note"] == "unpriced: usage reports no token counts"
+    assert card["usage"]["cost_note"] == (
+        f"unpriced for model {PROMPT_MODEL!r}: usage reports no token counts"
+    )
 
 
 @pytest.mark.parametrize(
@@ -122,3 +124,32 @@ def test_invalid_json_line(capsys: pytest.CaptureFixture[str], v1: Path, tmp_pat
     result = _eval(capsys, v1, outputs)
     assert result.code == 2
     assert f"{outputs}, line 2: invalid JSON" in result.stderr
+
+
+def test_duplicate_output_id_rejected(
+    capsys: pytest.CaptureFixture[str], v1: Path, tmp_path: Path
+) -> None:
+    outputs = tmp_path / PROMPT_MODEL
+    outputs.mkdir()
+    row = json.dumps({"id": "simple_0", "result": "[f(a=1)]"})
+    (outputs / "r.json").write_text(f"{row}\n{row}\n")
+
+    result = _eval(capsys, v1, outputs)
+
+    assert result.code == 2
+    assert "line 2, field 'id': duplicate id 'simple_0'" in result.stderr
+
+
+def test_unpriced_model_names_flag(
+    capsys: pytest.CaptureFixture[str], v1: Path, tmp_path: Path
+) -> None:
+    outputs = tmp_path / "my-results"
+    outputs.mkdir()
+    row = {"id": "simple_0", "result": "[f(a=1)]", "input_token_count": 10, "output_token_count": 5}
+    (outputs / "r.json").write_text(json.dumps(row) + "\n")
+
+    result = _eval(capsys, v1, outputs, "--json")
+
+    note = json.loads(result.stdout)["usage"]["cost_note"]
+    assert note.startswith("unpriced for model 'my-results'")
+    assert note.endswith("pass the model's name with --model")

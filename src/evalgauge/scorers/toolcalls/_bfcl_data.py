@@ -134,10 +134,18 @@ def load_answers(path: Path) -> dict[str, Any]:
 
 def load_results(path: Path, model: str | None = None) -> dict[str, BfclResult]:
     """Read result files; the model is named by `model`, else by the folder holding them."""
-    results = {}
+    results: dict[str, BfclResult] = {}
     for file in json_files(path):
-        name = model or (path.name if path.is_dir() else file.parent.name)
-        for _, entry in read_jsonl(file):
+        name = model or (path.name if path.is_dir() else file.resolve().parent.name)
+        for line, entry in read_jsonl(file):
+            if entry["id"] in results:
+                raise DatasetError(
+                    f"duplicate id {entry['id']!r}",
+                    path=str(file),
+                    line=line,
+                    field="id",
+                    hint="Keep one result per question id",
+                )
             results[entry["id"]] = BfclResult(
                 entry["id"],
                 name,

@@ -155,6 +155,10 @@ def _cost(results: list[Any]) -> tuple[float | None, str]:
         model = result.model.removesuffix(_FC_SUFFIX)
         cost = table.cost(model, Usage(result.input_tokens, result.output_tokens))
         if not cost.priced or cost.total_usd is None:
-            return None, f"unpriced: {cost.unpriced_reason}"
+            counted = result.input_tokens is not None or result.output_tokens is not None
+            # With token counts, the price is what is missing: often the folder was not
+            # named after the model.
+            hint = "; pass the model's name with --model" if counted else ""
+            return None, f"unpriced for model {model!r}: {cost.unpriced_reason}{hint}"
         total += cost.total_usd
     return total, "priced"
