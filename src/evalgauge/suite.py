@@ -148,7 +148,6 @@ def _prepare(
     selection = select_cases(
         all_cases, options.selection, info.version, info.n_cases, info.cases_version
     )
-    _warn_unknown_placeholders(config, next(iter(all_cases())))
     if selection.n_cases == 0:
         raise UsageError(
             f"suite {config.name!r}: the tier's selection {options.selection.describe()} keeps "
@@ -195,6 +194,8 @@ async def run_suite(
     """
     options = options or RunOptions()
     config, path, all_cases, selection = _prepare(config, options)
+    # Here rather than in `_prepare`, so a tier's projection does not warn a second time.
+    _warn_unknown_placeholders(config, next(iter(all_cases())))
     cache = open_cache(config.engine)
     target = build_target(config.target, config.engine, cache)
     scorers = build_scorers(config, cache)

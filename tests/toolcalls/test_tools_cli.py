@@ -64,7 +64,7 @@ def test_eval_result_root_rejects_model(capsys: pytest.CaptureFixture[str], v1: 
     result = _eval(capsys, v1, v1 / "result", "--model", FC_MODEL)
 
     assert result.code == 2
-    assert "holds the results of 2 models" in result.stderr
+    assert "contains the results of 2 models" in result.stderr
 
 
 def test_eval_category_default(capsys: pytest.CaptureFixture[str], v1: Path) -> None:

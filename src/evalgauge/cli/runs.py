@@ -19,7 +19,7 @@ Project = Annotated[
     typer.Option(
         "--config",
         "-c",
-        help="Suite or contract file whose folder holds the store; default: the working folder.",
+        help="Suite or contract file whose folder contains the store; default: the working folder.",
     ),
 ]
 

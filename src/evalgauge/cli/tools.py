@@ -51,7 +51,7 @@ def eval_command(
     folders = _model_folders(outputs)
     if folders and model is not None:
         raise UsageError(
-            f"--outputs {outputs} holds the results of {len(folders)} models, so --model "
+            f"--outputs {outputs} contains the results of {len(folders)} models, so --model "
             "cannot name them all; pass one model's folder with --model, or drop --model"
         )
     scorecards: dict[str, dict[str, Any]] = {}
@@ -79,8 +79,11 @@ def eval_command(
 
 
 def _model_folders(outputs: Path) -> list[Path]:
-    """Subfolders of `outputs` when it holds one folder of result files per model, as BFCL's
-    `result/` folder does; empty when `outputs` is a file or a folder of result files."""
+    """Return the subfolders of `outputs` when it has one folder of result files per model.
+
+    BFCL's `result/` folder is laid out so. The list is empty when `outputs` is a file or a
+    folder of result files.
+    """
     if not outputs.is_dir() or any(p.suffix in (".json", ".jsonl") for p in outputs.iterdir()):
         return []
     return sorted(p for p in outputs.iterdir() if p.is_dir())

@@ -60,7 +60,7 @@ _TAGGED_SQL = "SELECT 1 FROM case_results WHERE run_id = {mark} AND tags_json IS
 
 
 def has_tags(conn: Any, run_id: str) -> bool:
-    """Whether any case of the run has slice tags, which only the full case table carries."""
+    """Return whether any case of the run has slice tags, which only the full case table loads."""
     return conn.exec_driver_sql(_TAGGED_SQL.format(mark=_mark(conn)), (run_id,)).first() is not None
 
 

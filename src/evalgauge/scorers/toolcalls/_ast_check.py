@@ -290,7 +290,7 @@ def _call_outcomes(
 def _failed_parameters(
     expected: ExpectedCall, produced: list[ToolCall], used: set[int], all_checker: AllChecker
 ) -> list[str]:
-    """The parameters that fail against the first free produced call to the same tool."""
+    """Return the parameters that fail against the first free produced call to the same tool."""
     name = expected.called_name()
     for j, call in enumerate(produced):
         if j not in used and call.name == name:

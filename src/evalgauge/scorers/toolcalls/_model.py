@@ -9,16 +9,16 @@ from typing import Any
 
 @dataclass(frozen=True, slots=True)
 class HttpOperation:
-    """How a call to a tool read from an OpenAPI document becomes an HTTP request."""
+    """The HTTP operation behind a tool read from an OpenAPI document."""
 
     method: str
     """Upper-case HTTP method, e.g. `POST`."""
     path: str
     """The path template of the operation, e.g. `/orders/{order_id}`."""
     locations: dict[str, str]
-    """Where each argument goes: `path`, `query`, `header`, `cookie` or `body`."""
+    """The location of each argument: `path`, `query`, `header`, `cookie` or `body`."""
     body_argument: str | None = None
-    """The argument that holds the whole JSON body; None when the body's fields are arguments."""
+    """The argument that is the whole JSON body, or None when the body's fields are arguments."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,7 +34,7 @@ class ToolSpec:
     parameters: dict[str, Any]
     description: str = ""
     source: str = ""
-    """Where the definition came from, e.g. `openai`, `openapi:GET /orders/{id}`, `python:m:f`."""
+    """The origin of the definition, e.g. `openai`, `openapi:GET /orders/{id}`, `python:m:f`."""
     http: HttpOperation | None = None
     """The HTTP request behind the tool, for tools read from an OpenAPI document."""
 
@@ -49,7 +49,7 @@ class ToolCall:
 
 
 class ErrorCategory(StrEnum):
-    """Why a check failed, as reported in the per-tool scorecard."""
+    """The reason a check failed, as reported in the per-tool scorecard."""
 
     WRONG_TOOL = "wrong_tool"
     MISSING_REQUIRED = "missing_required"
@@ -75,7 +75,7 @@ class CheckOutcome:
     passed: bool
     category: ErrorCategory | None = None
     detail: str = ""
-    """Why it failed, naming the tool, the parameter and the values involved."""
+    """The failure, naming the tool, the parameter and the values involved."""
     tool: str | None = None
     parameter: str | None = None
     reference_error: str | None = None

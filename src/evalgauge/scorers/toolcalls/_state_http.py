@@ -197,7 +197,10 @@ class _HttpSession:
 def build_request(
     client: httpx2.AsyncClient, spec: ToolSpec, arguments: dict[str, Any]
 ) -> httpx2.Request:
-    """The HTTP request for one call; ValueError when an argument has no place in it."""
+    """Build the HTTP request for one call.
+
+    Raises ValueError when an argument has no place in the request.
+    """
     assert spec.http is not None
     http = spec.http
     flat_body = http.body_argument is None and "body" in http.locations.values()
@@ -227,7 +230,11 @@ def build_request(
         raise ValueError(f"path {path!r} of {spec.name!r} still has unfilled parameters")
     if cookies:
         headers["Cookie"] = "; ".join(cookies)
-    payload = whole_body if http.body_argument is not None else body if flat_body else None
+    payload: Any = None
+    if http.body_argument is not None:
+        payload = whole_body
+    elif flat_body:
+        payload = body
     return client.build_request(
         http.method, path, params=query or None, headers=headers or None, json=payload
     )
