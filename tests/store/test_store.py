@@ -180,6 +180,47 @@ def test_batch_round_trips_awkward_values(store_url: str) -> None:
     assert bad["scores"]["exact"]["passed"] is False
 
 
+def test_batch_leaves_out_columns_null_in_every_row(store_url: str) -> None:
+    # A batch's INSERT names only the columns some row fills; the rest must read back as NULL.
+    store = Store.open(store_url)
+    run_id = f"r-{datetime.now(UTC).timestamp()}"
+    store.create_run(_run(run_id), [ScorerRecord("exact")])
+    ids = store.scorers(run_id)
+    bare = [CaseResult(case_id=f"b{i}", inputs={"i": i}) for i in range(3)]
+    full = CaseResult(
+        case_id="full",
+        inputs={},
+        label=True,
+        output="out",
+        ttft_ms=12.5,
+        input_tokens=3,
+        cached_input_tokens=1,
+        reasoning_tokens=2,
+        cost_usd=0.25,
+        tags={"lang": "de"},
+        judge_cost_usd=0.5,
+        scores=[ScoreResult("exact", 1.0, True, details={"k": 1})],
+    )
+
+    store.write_results(run_id, bare, ids)
+    store.write_results(run_id, [*_results(2), full], ids)
+    rows = {row["case_id"]: row for row in store.iter_case_results(run_id)}
+    store.close()
+
+    assert rows["b1"]["inputs"] == {"i": 1}
+    assert rows["b1"]["scores"] == {}
+    optional = ("label", "output", "latency_ms", "model", "cost_usd", "tags", "ttft_ms")
+    assert all(rows["b1"][name] is None for name in optional)
+    assert rows["c1"]["ttft_ms"] is None
+    assert rows["c1"]["latency_ms"] == 1.0
+    got = rows["full"]
+    assert (got["ttft_ms"], got["input_tokens"], got["output_tokens"]) == (12.5, 3, None)
+    assert (got["cached_input_tokens"], got["reasoning_tokens"]) == (1, 2)
+    assert (got["cost_usd"], got["judge_cost_usd"], got["tags"]) == (0.25, 0.5, {"lang": "de"})
+    assert got["scores"]["exact"]["details"] == {"k": 1}
+    assert rows["c0"]["scores"]["exact"]["details"] is None
+
+
 def test_failed_batch_leaves_nothing(store_url: str) -> None:
     from sqlalchemy.exc import IntegrityError
 

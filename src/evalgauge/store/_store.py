@@ -16,7 +16,7 @@ from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from evalgauge.errors import UsageError
-from evalgauge.store._batch import CASE_SQL, SCORE_SQL, batch_payloads
+from evalgauge.store._batch import batch_inserts
 from evalgauge.store._migrate import upgrade_to_head
 from evalgauge.store._records import CaseResult, RunRecord, ScorerRecord
 from evalgauge.store._schema import case_results, run_scorers, runs, scores
@@ -59,9 +59,7 @@ class Store:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        dialect = engine.dialect.name
-        self._case_sql = CASE_SQL[dialect]
-        self._score_sql = SCORE_SQL[dialect]
+        self._dialect = engine.dialect.name
 
     @classmethod
     def open(cls, url: str | None = None, *, root: Path | None = None) -> Store:
@@ -218,12 +216,11 @@ class Store:
         """
         if not results:
             return
-        case_rows, score_rows = batch_payloads(results, scorer_ids)
+        inserts = batch_inserts(self._dialect, results, scorer_ids)
         # The hot path of every run: one statement per table and batch, through the DBAPI.
         with self.engine.begin() as conn:
-            conn.exec_driver_sql(self._case_sql, (run_id, case_rows))
-            if score_rows is not None:
-                conn.exec_driver_sql(self._score_sql, (run_id, score_rows))
+            for insert_rows in inserts:
+                conn.exec_driver_sql(insert_rows.sql, (run_id, insert_rows.rows_json))
 
     def iter_case_results(self, run_id: str, *, batch: int = 5000) -> Iterator[dict[str, Any]]:
         """Yield the stored case results of a run, each with a `scores` dict by scorer name."""
