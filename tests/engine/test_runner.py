@@ -25,6 +25,7 @@ from evalgauge.scorecard import build_scorecard
 from evalgauge.scorers._text import ExactMatch
 from evalgauge.store import Store
 from evalgauge.targets import CallableTarget, ChatTarget, RecordedTarget
+from evalgauge.targets._base import TargetOutput
 from tests.fakes import FakeLLMServer, Reply, echo_script, last_user_text
 
 FAST = {"backoff_base_s": 0.01, "backoff_max_s": 0.05}
@@ -271,3 +272,71 @@ def test_failed_write_marks_run_failed(store: Store) -> None:
     run = store.list_runs(1)[0]
     assert run.status == "failed"
     assert run.stop_reason is not None and "IntegrityError" in run.stop_reason
+
+
+class _AwaitedRecorded:
+    """A recorded target without `generate_now`, so the engine awaits it per case."""
+
+    kind = "recorded"
+    retries = False
+
+    def __init__(self) -> None:
+        self._recorded = RecordedTarget()
+
+    def identity(self) -> dict[str, str]:
+        return self._recorded.identity()
+
+    async def generate(self, case: Case) -> TargetOutput:
+        return await self._recorded.generate(case)
+
+    async def check_ready(self) -> None:
+        return None
+
+    async def aclose(self) -> None:
+        return None
+
+
+def _stored(store: Store, run_id: str) -> list[tuple[object, ...]]:
+    keys = ("case_id", "output", "error_type", "error_message", "cached", "scores")
+    return [tuple(row[k] for k in keys) for row in store.iter_case_results(run_id)]
+
+
+def test_inline_path_matches_awaited_path(store: Store) -> None:
+    from evalgauge.engine._process import runs_inline
+
+    cases = _cases(600)
+    cases[3] = Case("c3", {"input": "x"}, output=None, expected="X")  # no recorded output
+    cases[4] = Case("c4", {"input": "x"}, output="X", expected=None)  # nothing to compare
+    cases[5] = Case("c5", {"input": "x"}, output="wrong", expected="right")
+    inline, awaited = RecordedTarget(), _AwaitedRecorded()
+    assert runs_inline(inline, [ExactMatch()])
+    assert not runs_inline(awaited, [ExactMatch()])
+    first = asyncio.run(execute_run(_plan(cases, inline), store, progress=False))
+    second = asyncio.run(execute_run(_plan(cases, awaited), store, progress=False))
+    assert (first.processed, first.errored) == (second.processed, second.errored) == (600, 1)
+    rows = _stored(store, first.run_id)
+    assert rows == _stored(store, second.run_id)
+    assert rows[3][2] == "target_error"
+    assert rows[4][5]["exact_match"]["error_type"] == "exact_match:scorer_error"
+    assert rows[5][5]["exact_match"]["passed"] is False
+
+
+def test_inline_sigint_stops_within_a_chunk(store: Store) -> None:
+    cases = _cases(20_000)
+
+    def interrupting() -> Iterator[Case]:
+        for i, case in enumerate(cases):
+            if i == 1_000:
+                os.kill(os.getpid(), signal.SIGINT)
+            yield case
+
+    plan = RunPlan(**{**_plan(cases, RecordedTarget()).__dict__, "cases": interrupting})
+    first = asyncio.run(execute_run(plan, store, progress=False))
+    stored = store.count_case_results(first.run_id)
+    second = asyncio.run(
+        execute_run(_plan(cases, RecordedTarget()), store, resume=first.run_id, progress=False)
+    )
+    assert first.status == "interrupted"
+    assert 1_000 <= stored < 2_000
+    assert second.skipped == stored
+    assert build_scorecard(store, first.run_id).metrics[0].scored == 20_000

@@ -16,18 +16,17 @@ import sys
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import TYPE_CHECKING, Any
 
 from evalgauge.cases import Case
 from evalgauge.engine._budget import BUDGET_STOP, TIME_STOP, Budget
 from evalgauge.engine._open import open_run
-from evalgauge.engine._ratelimit import RateLimiter
-from evalgauge.engine._retry import call_with_retries
+from evalgauge.engine._process import CaseProcessor, runs_inline
 from evalgauge.engine._settings import EngineSettings
-from evalgauge.errors import CaseError
 from evalgauge.scorers._base import Scorer
-from evalgauge.store import CaseResult, ScoreResult, Store
-from evalgauge.targets._base import Target, TargetOutput
+from evalgauge.store import CaseResult, Store
+from evalgauge.targets._base import Target
 
 if TYPE_CHECKING:
     from evalgauge.cost import PriceTable
@@ -36,6 +35,8 @@ logger = logging.getLogger(__name__)
 
 # How long a thread waiting for the GIL waits before the running one must yield it.
 _WRITER_SWITCH_INTERVAL_S = 0.0002
+# Cases processed inline between two returns to the event loop (a few milliseconds).
+_INLINE_CHUNK = 256
 
 
 @dataclass(frozen=True)
@@ -133,87 +134,19 @@ class _Run:
         self.has_results = asyncio.Event()
         self.room = asyncio.Event()
         self.room.set()
-        self.limiter = (
-            RateLimiter(self.settings.requests_per_minute, None)
-            if self.settings.requests_per_minute
-            else None
-        )
         self.processed = 0
         self.errored = 0
         self.skipped = 0
         self.budget = Budget(plan.cost_envelope_usd, plan.time_budget_s)
-
-    async def process(self, case: Case) -> CaseResult:
-        result = CaseResult(case_id=case.case_id, inputs=case.inputs, label=case.label)
-        target = self.plan.target
-        try:
-            if target.retries:
-                output: TargetOutput = await call_with_retries(
-                    lambda: self._limited_generate(case),
-                    self.settings,
-                    what=f"target for case {case.case_id!r}",
-                )
-            else:
-                output = await target.generate(case)
-        except CaseError as exc:
-            result.error_type = exc.error_type
-            result.error_message = str(exc)
-            return result
-        except Exception as exc:  # a bug in user code must not end the run
-            result.error_type = type(exc).__name__
-            result.error_message = str(exc)
-            return result
-        result.output = output.text
-        result.latency_ms = output.latency_ms
-        result.ttft_ms = output.ttft_ms
-        result.cached = output.cached
-        result.model = output.model
-        if self.plan.tag_fields:
-            result.tags = {name: case.field(name) for name in self.plan.tag_fields}
-        usage = output.usage
-        if usage is not None:
-            result.input_tokens = usage.input_tokens
-            result.output_tokens = usage.output_tokens
-            result.cached_input_tokens = usage.cached_input_tokens
-            result.reasoning_tokens = usage.reasoning_tokens
-            prices, model = self.plan.prices, output.model
-            if prices is not None and model is not None:
-                result.cost_usd = prices.cost(model, usage, provider=self.plan.provider).total_usd
-        for scorer in self.plan.scorers:
-            scored, judge_cost = await self._score(scorer, case, output.text)
-            result.scores.append(scored)
-            if judge_cost is not None:
-                result.judge_cost_usd = (result.judge_cost_usd or 0.0) + judge_cost
-        self.budget.record(_spent(result))
-        return result
-
-    async def _limited_generate(self, case: Case) -> TargetOutput:
-        # Only requests per minute apply here: a Python or HTTP target reports no tokens.
-        if self.limiter is not None:
-            await self.limiter.acquire(0)
-        return await self.plan.target.generate(case)
-
-    async def _score(
-        self, scorer: Scorer, case: Case, output: str
-    ) -> tuple[ScoreResult, float | None]:
-        """Score one output; also return what the scorer's own model calls cost, if priced."""
-        try:
-            score = await scorer.score(case, output)
-        except CaseError as exc:
-            # Prefixed with the scorer, so a judge's failed model call is not read as the
-            # target's.
-            error_type = f"{scorer.name}:{exc.error_type}"
-            return ScoreResult(scorer.name, error_type=error_type, error_message=str(exc)), None
-        except Exception as exc:
-            error_type = f"{scorer.name}:{type(exc).__name__}"
-            return ScoreResult(scorer.name, error_type=error_type, error_message=str(exc)), None
-        scored = ScoreResult(
-            scorer.name, score.value, score.passed, score.reason, details=score.details
+        self.cases = CaseProcessor(
+            plan.target,
+            plan.scorers,
+            plan.settings,
+            self.budget,
+            prices=plan.prices,
+            provider=plan.provider,
+            tag_fields=plan.tag_fields,
         )
-        prices = self.plan.prices
-        if prices is None or score.usage is None or score.model is None:
-            return scored, None
-        return scored, prices.cost(score.model, score.usage).total_usd
 
     def pending(self) -> Iterator[Case]:
         """Yield the cases still to run, in dataset order, until a stop is requested.
@@ -244,18 +177,33 @@ class _Run:
         for case in cases:
             self.budget.in_flight += 1
             try:
-                result = await self.process(case)
+                result = await self.cases.process(case)
             finally:
                 self.budget.in_flight -= 1
-            self.processed += 1
+            await self._collect((result,))
+
+    async def work_inline(self, cases: Iterator[Case]) -> None:
+        """Process chunks of cases without awaiting, yielding to the loop between chunks.
+
+        The writer, the progress bar and the signal handlers run between chunks, so a stop
+        request takes effect within one chunk.
+        """
+        process = self.cases.process_now
+        while chunk := list(islice(cases, _INLINE_CHUNK)):
+            await self._collect([process(case) for case in chunk])
+            await asyncio.sleep(0)
+
+    async def _collect(self, results: Sequence[CaseResult]) -> None:
+        self.processed += len(results)
+        for result in results:
             if result.error_type is not None:
                 self.errored += 1
-            self.buffer.append(result)
-            self.has_results.set()
-            # Back-pressure: unwritten results never pile up past a few batches.
-            if len(self.buffer) >= 4 * self.settings.batch_size:
-                self.room.clear()
-                await self.room.wait()
+        self.buffer.extend(results)
+        self.has_results.set()
+        # Back-pressure: unwritten results never pile up past a few batches.
+        if len(self.buffer) >= 4 * self.settings.batch_size:
+            self.room.clear()
+            await self.room.wait()
 
     async def write(self, done: asyncio.Event, progress: _Progress) -> None:
         while True:
@@ -344,7 +292,12 @@ async def _drive(state: _Run, workers: int, done: asyncio.Event, bar: _Progress)
     # The writer thread needs the GIL back after each statement. At the default 5 ms the
     # workers would keep it waiting for most of every batch.
     sys.setswitchinterval(_WRITER_SWITCH_INTERVAL_S)
-    crew = asyncio.gather(*(state.work(cases) for _ in range(workers)))
+    if runs_inline(state.plan.target, state.plan.scorers):
+        # Nothing to wait for, so one task does the work of all workers.
+        tasks = [state.work_inline(cases)]
+    else:
+        tasks = [state.work(cases) for _ in range(workers)]
+    crew = asyncio.gather(*tasks)
     # A second Ctrl-C cancels this task while the crew is pending; retrieving the crew's
     # outcome keeps asyncio from logging it as an exception never retrieved.
     crew.add_done_callback(_retrieve_outcome)
@@ -399,10 +352,3 @@ def _interrupt_handler(loop: asyncio.AbstractEventLoop, state: _Run) -> Any:
         if installed:
             loop.remove_signal_handler(signal.SIGINT)
             loop.remove_signal_handler(signal.SIGTERM)
-
-
-def _spent(result: CaseResult) -> float | None:
-    """Return what the case's calls cost: the target's and the judges', replays included."""
-    if result.cost_usd is None and result.judge_cost_usd is None:
-        return None
-    return (result.cost_usd or 0.0) + (result.judge_cost_usd or 0.0)

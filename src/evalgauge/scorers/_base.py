@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from evalgauge.cases import Case
 from evalgauge.models._base import Usage
@@ -39,3 +39,12 @@ class Scorer(Protocol):
         ...
 
     async def score(self, case: Case, output: str) -> Score: ...
+
+
+@runtime_checkable
+class ImmediateScorer(Scorer, Protocol):
+    """A scorer that only computes (no model call, no I/O), so the engine can call it inline."""
+
+    def score_now(self, case: Case, output: str) -> Score:
+        """Return the score that `score` returns, without awaiting."""
+        ...

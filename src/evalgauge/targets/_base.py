@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from evalgauge.cases import Case
 from evalgauge.models._base import Usage
@@ -43,3 +43,12 @@ class Target(Protocol):
         ...
 
     async def aclose(self) -> None: ...
+
+
+@runtime_checkable
+class ImmediateTarget(Target, Protocol):
+    """A target that needs no I/O, such as a recorded output: the engine calls it inline."""
+
+    def generate_now(self, case: Case) -> TargetOutput:
+        """Return the output that `generate` returns, without awaiting."""
+        ...

@@ -67,6 +67,9 @@ class RecordedTarget:
         return identity
 
     async def generate(self, case: Case) -> TargetOutput:
+        return self.generate_now(case)
+
+    def generate_now(self, case: Case) -> TargetOutput:
         if case.output is None:
             raise TargetError(f"case {case.case_id!r} has no recorded output")
         fields = self.recorded
