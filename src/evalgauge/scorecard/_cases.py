@@ -9,7 +9,7 @@ import numpy as np
 import orjson
 from numpy.typing import NDArray
 
-from evalgauge.scorecard._operations import CaseColumns
+from evalgauge.scorecard._operations import CaseColumns, OperationInputs
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,11 +34,6 @@ _CASES_SQL = (
     "FROM case_results "
     "WHERE run_id = {mark} ORDER BY id"
 )
-_COLUMNS_SQL = (
-    "SELECT latency_ms, ttft_ms, cost_usd, input_tokens, output_tokens, "
-    "error_type IS NOT NULL, cached, model IS NOT NULL, judge_cost_usd "
-    "FROM case_results WHERE run_id = {mark} ORDER BY id"
-)
 _SCORES_SQL = (
     "SELECT s.name, c.case_id, c.value FROM scores c JOIN run_scorers s "
     "ON s.scorer_id = c.scorer_id WHERE c.run_id = {mark} AND c.value IS NOT NULL"
@@ -56,31 +51,16 @@ _FLOAT_COLUMNS = (1, 2, 3, 4, 5, 10)
 _BOOL_COLUMNS = (6, 7, 8)
 
 
-_TAGGED_SQL = "SELECT 1 FROM case_results WHERE run_id = {mark} AND tags_json IS NOT NULL LIMIT 1"
-
-
-def has_tags(conn: Any, run_id: str) -> bool:
-    """Return whether any case of the run has slice tags, which only the full case table loads."""
-    return conn.exec_driver_sql(_TAGGED_SQL.format(mark=_mark(conn)), (run_id,)).first() is not None
-
-
-def load_case_table(conn: Any, run_id: str, *, per_case: bool = True) -> CaseTable:
-    """Load the run's per-case columns; `per_case=False` leaves out the case ids, the slice
-    tags and the per-scorer values, which only slices and baseline comparisons need."""
-    sql = _CASES_SQL if per_case else _COLUMNS_SQL
-    result = conn.exec_driver_sql(sql.format(mark=_mark(conn)), (run_id,))
+def load_case_table(conn: Any, run_id: str) -> CaseTable:
+    """Load the run's per-case columns, slice tags and scores, aligned by storage order."""
+    result = conn.exec_driver_sql(_CASES_SQL.format(mark=_mark(conn)), (run_id,))
     id_parts: list[NDArray[np.object_]] = []
     float_parts: dict[int, list[NDArray[np.float64]]] = {i: [] for i in _FLOAT_COLUMNS}
     bool_parts: dict[int, list[NDArray[np.bool_]]] = {i: [] for i in _BOOL_COLUMNS}
     tags: list[dict[str, Any] | None] = []
     while rows := result.fetchmany(_CHUNK_ROWS):
         fields = list(zip(*rows, strict=True))
-        if not per_case:
-            # The same layout without the id and tags columns: put placeholders back.
-            fields.insert(0, ())
-            fields.insert(9, ())
-        else:
-            id_parts.append(np.array(fields[0], dtype=object))
+        id_parts.append(np.array(fields[0], dtype=object))
         for index in _FLOAT_COLUMNS:
             float_parts[index].append(_floats(list(fields[index])))
         for index in _BOOL_COLUMNS:
@@ -107,8 +87,7 @@ def load_case_table(conn: Any, run_id: str, *, per_case: bool = True) -> CaseTab
         has_model=bools(8),
         judge_cost_usd=floats(10),
     )
-    scores = _score_columns(conn, run_id, ids) if per_case else {}
-    return CaseTable(ids, columns, tags, scores)
+    return CaseTable(ids, columns, tags, _score_columns(conn, run_id, ids))
 
 
 def _score_columns(
@@ -126,3 +105,68 @@ def _score_columns(
             if index is not None:
                 columns[name][index] = value
     return columns
+
+
+@dataclass(frozen=True, slots=True)
+class RunCounts:
+    """Counts over a run's stored cases, from one aggregate query."""
+
+    cases: int
+    errors: int
+    cached: int
+    tagged: int
+    unpriced: int
+    input_tokens: int
+    output_tokens: int
+    known: dict[str, int]
+    """How many cases have a value, per column of `_KNOWN_COLUMNS`."""
+
+
+# The per-case figures whose known values feed the operational summary.
+_KNOWN_COLUMNS = (
+    "latency_ms",
+    "ttft_ms",
+    "cost_usd",
+    "judge_cost_usd",
+    "input_tokens",
+    "output_tokens",
+)
+_COUNTS_SQL = (
+    "SELECT count(*), count(error_type), "
+    "coalesce(sum(CASE WHEN cached THEN 1 ELSE 0 END), 0), count(tags_json), "
+    "coalesce(sum(CASE WHEN error_type IS NULL AND model IS NOT NULL AND cost_usd IS NULL "
+    "THEN 1 ELSE 0 END), 0), "
+    "coalesce(sum(input_tokens), 0), coalesce(sum(output_tokens), 0), "
+    + ", ".join(f"count({name})" for name in _KNOWN_COLUMNS)
+    + " FROM case_results WHERE run_id = {mark}"
+)
+
+
+def run_counts(conn: Any, run_id: str) -> RunCounts:
+    row = conn.exec_driver_sql(_COUNTS_SQL.format(mark=_mark(conn)), (run_id,)).one()
+    cases, errors, cached, tagged, unpriced, input_tokens, output_tokens = map(int, row[:7])
+    known = dict(zip(_KNOWN_COLUMNS, map(int, row[7:]), strict=True))
+    return RunCounts(cases, errors, cached, tagged, unpriced, input_tokens, output_tokens, known)
+
+
+def operation_inputs(conn: Any, run_id: str, counts: RunCounts) -> OperationInputs:
+    """Fetch the known values of each per-case figure, skipping columns with none.
+
+    Without slices or a baseline the values need no alignment, so a run of recorded
+    outputs without latencies costs one aggregate query.
+    """
+    values = {}
+    for name in _KNOWN_COLUMNS:
+        if counts.known[name] == 0:
+            values[name] = np.empty(0, dtype=np.float64)
+            continue
+        sql = f"SELECT {name} FROM case_results WHERE run_id = {_mark(conn)} AND {name} IS NOT NULL"
+        fetched = conn.exec_driver_sql(sql, (run_id,)).scalars().all()
+        values[name] = np.array(fetched, dtype=np.float64)
+    return OperationInputs(
+        cases=counts.cases,
+        errors=counts.errors,
+        cached=counts.cached,
+        unpriced=counts.unpriced,
+        **values,
+    )

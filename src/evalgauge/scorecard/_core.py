@@ -8,10 +8,10 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from sqlalchemy import Float, case, cast, func, select
+from sqlalchemy import Float, cast, func, select
 
 from evalgauge.errors import UsageError
-from evalgauge.scorecard._cases import CaseTable, has_tags, load_case_table
+from evalgauge.scorecard._cases import CaseTable, load_case_table, operation_inputs, run_counts
 from evalgauge.scorecard._details import detail_breakdowns
 from evalgauge.scorecard._operations import operations
 from evalgauge.scorecard._slices import slice_summaries
@@ -139,47 +139,38 @@ def build_scorecard(
             f"run {run_id!r} not found in the store; list runs with `evalgauge runs list`"
         )
     with store.engine.connect() as conn:
-        totals = conn.execute(
-            select(
-                func.count(),
-                func.count(case_results.c.error_type),
-                func.coalesce(func.sum(case((case_results.c.cached, 1), else_=0)), 0),
-                func.coalesce(func.sum(case_results.c.input_tokens), 0),
-                func.coalesce(func.sum(case_results.c.output_tokens), 0),
-            ).where(case_results.c.run_id == run_id)
-        ).one()
-        n_cases, target_errors, cached, input_tokens, output_tokens = (int(v) for v in totals)
-        error_types = _error_types(conn, run_id)
-        error_examples = _error_examples(conn, run_id)
-        metrics = _metric_rows(conn, run_id, n_cases, confidence)
-        table = load_case_table(conn, run_id, per_case=per_case or has_tags(conn, run_id))
+        counts = run_counts(conn, run_id)
+        error_types = _error_types(conn, run_id, counts.errors > 0)
+        error_examples = _error_examples(conn, run_id, counts.errors > 0)
+        metrics = _metric_rows(conn, run_id, counts.cases, confidence)
+        # Slices need the tags aligned with the scores, and baselines need every case.
+        table = load_case_table(conn, run_id) if per_case or counts.tagged else None
+        if table is not None:
+            inputs = table.columns.known()
+        else:
+            inputs = operation_inputs(conn, run_id, counts)
         breakdowns = detail_breakdowns(conn, run_id)
     binary = {m.name: m.kind == "binary" for m in metrics}
     return Scorecard(
         run=run,
-        cases=n_cases,
-        target_errors=target_errors,
+        cases=counts.cases,
+        target_errors=counts.errors,
         metrics=metrics,
-        latency_ms=percentiles(_known(table.columns.latency_ms), (50, 95, 99)),
-        cached=cached,
-        input_tokens=input_tokens,
-        output_tokens=output_tokens,
+        latency_ms=percentiles(inputs.latency_ms, (50, 95, 99)),
+        cached=counts.cached,
+        input_tokens=counts.input_tokens,
+        output_tokens=counts.output_tokens,
         error_types=error_types,
         error_examples=error_examples,
         confidence=confidence,
-        operations=operations(table.columns, confidence),
-        slices=slice_summaries(table, binary, confidence),
+        operations=operations(inputs, confidence),
+        slices={} if table is None else slice_summaries(table, binary, confidence),
         breakdowns=breakdowns,
         table=table,
     )
 
 
-def _known(values: NDArray[np.float64]) -> NDArray[np.float64]:
-    known: NDArray[np.float64] = values[~np.isnan(values)]
-    return known
-
-
-def _error_types(conn: Any, run_id: str) -> dict[str, int]:
+def _error_types(conn: Any, run_id: str, target_errors: bool) -> dict[str, int]:
     counts: dict[str, int] = {}
     target_query = (
         select(case_results.c.error_type, func.count())
@@ -191,7 +182,7 @@ def _error_types(conn: Any, run_id: str) -> dict[str, int]:
         .where(scores.c.run_id == run_id, scores.c.error_type.is_not(None))
         .group_by(scores.c.error_type)
     )
-    for query in (target_query, score_query):
+    for query in (target_query, score_query) if target_errors else (score_query,):
         for error_type, count in conn.execute(query):
             counts[error_type] = counts.get(error_type, 0) + int(count)
     return dict(sorted(counts.items(), key=lambda item: -item[1]))
@@ -200,7 +191,7 @@ def _error_types(conn: Any, run_id: str) -> dict[str, int]:
 EXAMPLES_PER_TYPE = 3
 
 
-def _error_examples(conn: Any, run_id: str) -> list[dict[str, str]]:
+def _error_examples(conn: Any, run_id: str, target_errors: bool) -> list[dict[str, str]]:
     queries = [
         select(case_results.c.error_type, case_results.c.case_id, case_results.c.error_message)
         .where(case_results.c.run_id == run_id, case_results.c.error_type.is_not(None))
@@ -212,7 +203,7 @@ def _error_examples(conn: Any, run_id: str) -> list[dict[str, str]]:
     ]
     examples: list[dict[str, str]] = []
     seen: dict[str, int] = {}
-    for query in queries:
+    for query in queries if target_errors else queries[1:]:
         for error_type, case_id, message in conn.execute(query):
             if seen.get(error_type, 0) >= EXAMPLES_PER_TYPE:
                 continue

@@ -37,6 +37,46 @@ class CaseColumns:
     def take(self, index: NDArray[np.intp]) -> CaseColumns:
         return CaseColumns(*(getattr(self, name)[index] for name in self.__slots__))
 
+    def known(self) -> OperationInputs:
+        """Reduce the columns to the counts and known values that `operations` needs."""
+        answered = ~self.errored
+        return OperationInputs(
+            cases=int(self.errored.size),
+            errors=int(self.errored.sum()),
+            cached=int(self.cached.sum()),
+            unpriced=int((answered & self.has_model & np.isnan(self.cost_usd)).sum()),
+            latency_ms=_known(self.latency_ms),
+            ttft_ms=_known(self.ttft_ms),
+            cost_usd=_known(self.cost_usd),
+            judge_cost_usd=_known(self.judge_cost_usd),
+            input_tokens=_known(self.input_tokens),
+            output_tokens=_known(self.output_tokens),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class OperationInputs:
+    """Counts over a run's cases and the known values of each per-case figure, unaligned.
+
+    `unpriced` counts cases without a target error whose named model has no cost.
+    """
+
+    cases: int
+    errors: int
+    cached: int
+    unpriced: int
+    latency_ms: NDArray[np.float64]
+    ttft_ms: NDArray[np.float64]
+    cost_usd: NDArray[np.float64]
+    judge_cost_usd: NDArray[np.float64]
+    input_tokens: NDArray[np.float64]
+    output_tokens: NDArray[np.float64]
+
+
+def _known(values: NDArray[np.float64]) -> NDArray[np.float64]:
+    known: NDArray[np.float64] = values[~np.isnan(values)]
+    return known
+
 
 def quantile_interval(
     sorted_values: NDArray[np.float64], q: float, confidence: float
@@ -57,8 +97,8 @@ def quantile_interval(
     return float(sorted_values[low]), float(sorted_values[high])
 
 
-def _percentile_block(values: NDArray[np.float64], confidence: float) -> dict[str, Any]:
-    known = np.sort(values[~np.isnan(values)])
+def _percentile_block(known_values: NDArray[np.float64], confidence: float) -> dict[str, Any]:
+    known = np.sort(known_values)
     block: dict[str, Any] = {"n": int(known.size)}
     if known.size == 0:
         block.update({f"p{q}": None for q in QUANTILES})
@@ -80,38 +120,33 @@ def _mean_interval(values: NDArray[np.float64], confidence: float) -> list[float
     return [mean - half, mean + half]
 
 
-def operations(columns: CaseColumns, confidence: float) -> dict[str, Any]:
-    """Summarize latency, TTFT, cost, tokens and errors of the cases in `columns`."""
-    n = int(columns.errored.size)
-    errors = int(columns.errored.sum())
-    costs = columns.cost_usd[~np.isnan(columns.cost_usd)]
-    judge_costs = columns.judge_cost_usd[~np.isnan(columns.judge_cost_usd)]
-    answered = ~columns.errored
-    unpriced = int((answered & columns.has_model & np.isnan(columns.cost_usd)).sum())
+def operations(inputs: OperationInputs, confidence: float) -> dict[str, Any]:
+    """Summarize latency, TTFT, cost, tokens and errors of a run or a slice of it."""
+    n, errors = inputs.cases, inputs.errors
+    costs, judge_costs = inputs.cost_usd, inputs.judge_cost_usd
     low, high = wilson_interval(errors, n, confidence) if n else (None, None)
-    inputs = columns.input_tokens[~np.isnan(columns.input_tokens)]
-    outputs = columns.output_tokens[~np.isnan(columns.output_tokens)]
+    inputs_tokens, output_tokens = inputs.input_tokens, inputs.output_tokens
     return {
         "cases": n,
         "errors": errors,
         "error_rate": errors / n if n else None,
         "error_rate_ci": [low, high],
-        "cached": int(columns.cached.sum()),
-        "latency_ms": _percentile_block(columns.latency_ms, confidence),
-        "ttft_ms": _percentile_block(columns.ttft_ms, confidence),
+        "cached": inputs.cached,
+        "latency_ms": _percentile_block(inputs.latency_ms, confidence),
+        "ttft_ms": _percentile_block(inputs.ttft_ms, confidence),
         "cost": {
             "total_usd": float(costs.sum()) if costs.size else None,
             "mean_usd": float(costs.mean()) if costs.size else None,
             "mean_usd_ci": _mean_interval(costs, confidence),
             "priced": int(costs.size),
-            "unpriced": unpriced,
+            "unpriced": inputs.unpriced,
             "judge_total_usd": float(judge_costs.sum()) if judge_costs.size else None,
             "judge_mean_usd": float(judge_costs.mean()) if judge_costs.size else None,
         },
         "tokens": {
-            "input": int(inputs.sum()),
-            "output": int(outputs.sum()),
-            "input_per_request": float(inputs.mean()) if inputs.size else None,
-            "output_per_request": float(outputs.mean()) if outputs.size else None,
+            "input": int(inputs_tokens.sum()),
+            "output": int(output_tokens.sum()),
+            "input_per_request": float(inputs_tokens.mean()) if inputs_tokens.size else None,
+            "output_per_request": float(output_tokens.mean()) if output_tokens.size else None,
         },
     }

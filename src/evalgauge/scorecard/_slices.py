@@ -28,7 +28,7 @@ def slice_summaries(
                     scorer: _metric(column[index], binary.get(scorer, False), confidence)
                     for scorer, column in table.scores.items()
                 },
-                "operations": operations(table.columns.take(index), confidence),
+                "operations": operations(table.columns.take(index).known(), confidence),
             }
         summaries[name] = groups
     return summaries
