@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from evalgauge.cases import Case
 from evalgauge.config import ChatTargetConfig, JudgeScorerConfig, RecordedTargetConfig, SuiteConfig
+from evalgauge.config._build import target_provider
 from evalgauge.cost import CostProjection, PriceTable, estimate_prompt_tokens, project_cost
 from evalgauge.errors import OverBudget, UsageError
 from evalgauge.store import Store
@@ -25,15 +26,6 @@ if TYPE_CHECKING:
 DEFAULT_OUTPUT_TOKENS = 256
 # Output tokens assumed per judge call: a JSON verdict with a one-sentence reason.
 JUDGE_OUTPUT_TOKENS = 64
-
-
-def target_provider(config: SuiteConfig) -> str | None:
-    target = config.target
-    if isinstance(target, ChatTargetConfig):
-        return "anthropic" if target.kind == "anthropic" else "openai-compatible"
-    if isinstance(target, RecordedTargetConfig):
-        return target.provider
-    return None
 
 
 def target_model(config: SuiteConfig) -> str | None:

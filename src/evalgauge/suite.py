@@ -6,7 +6,7 @@ import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -25,15 +25,17 @@ from evalgauge.config._build import (
     build_text_scorers,
     field_mapping,
     open_cache,
+    target_provider,
 )
-from evalgauge.cost import CostProjection, PriceTable
 from evalgauge.engine import ResponseCache, RunPlan, RunSummary, execute_run
 from evalgauge.errors import AlignmentError, UsageError
-from evalgauge.projection import check_envelope, project_run, target_provider
 from evalgauge.scorecard import Scorecard, build_scorecard
 from evalgauge.scorers._base import Scorer
 from evalgauge.selection import Selection, SelectionSpec, select_cases
 from evalgauge.store import Store
+
+if TYPE_CHECKING:
+    from evalgauge.cost import CostProjection, PriceTable
 
 logger = logging.getLogger(__name__)
 
@@ -158,6 +160,8 @@ def _prepare(
 
 def project_suite(config: SuiteConfig, store: Store, options: RunOptions) -> CostProjection:
     """Project the cost of running the suite with `options`, without running anything."""
+    from evalgauge.projection import project_run
+
     config, _, all_cases, selection = _prepare(config, options)
     return project_run(config, store, selection, options, all_cases)
 
@@ -201,6 +205,8 @@ async def run_suite(
     scorers = build_scorers(config, cache)
     try:
         if options.cost_envelope_usd is not None:
+            from evalgauge.projection import check_envelope, project_run
+
             projection = project_run(config, store, selection, options, all_cases)
             check_envelope(config.name, projection, options.cost_envelope_usd)
         await target.check_ready()

@@ -67,7 +67,6 @@ def run_command(
 ) -> int:
     """Run a suite: every case through the target and the scorers, stored, then scored."""
     from evalgauge.config import parse_config
-    from evalgauge.reports import print_scorecard, scorecard_markdown
     from evalgauge.suite import run_suite
 
     if tier is not None:
@@ -142,8 +141,12 @@ def run_command(
     if json_output:
         write_json(card.to_dict() | {"invocation": _summary_dict(summary)})
     elif markdown:
+        from evalgauge.reports import scorecard_markdown
+
         print(scorecard_markdown(card), end="")
     else:
+        from evalgauge.reports import print_scorecard
+
         print_scorecard(card, out)
     if summary.interrupted:
         err.print(f"interrupted; resume with: evalgauge run ... --resume {summary.run_id}")

@@ -10,6 +10,8 @@ from evalgauge.config._model import (
     DatasetConfig,
     HttpTargetConfig,
     PythonTargetConfig,
+    RecordedTargetConfig,
+    SuiteConfig,
     TargetConfig,
 )
 from evalgauge.config._scorers import (
@@ -47,6 +49,16 @@ def field_mapping(config: DatasetConfig) -> FieldMapping:
         id_field=config.id,
         expected=config.expected,
     )
+
+
+def target_provider(config: SuiteConfig) -> str | None:
+    """Return the provider that prices the target's calls, if the target names one."""
+    target = config.target
+    if isinstance(target, ChatTargetConfig):
+        return "anthropic" if target.kind == "anthropic" else "openai-compatible"
+    if isinstance(target, RecordedTargetConfig):
+        return target.provider
+    return None
 
 
 def open_cache(settings: EngineSettings) -> ResponseCache | None:
