@@ -262,12 +262,12 @@ class OpenAICompatibleModel:
             # The SDK's generic POST, not `chat.completions.create`: it sends the same request
             # with the same auth and error handling, but skips the per-call walk of the
             # request's type annotations, which doubled the client CPU of a request. The body
-            # goes as orjson bytes, which the SDK sends as they are, in place of its
-            # json.dumps with a custom encoder.
+            # goes as orjson bytes through `content`, which the SDK sends as they are, in
+            # place of its json.dumps with a custom encoder.
             else:
                 raw = await client.post(
                     "/chat/completions",
-                    body=orjson.dumps(body),
+                    content=orjson.dumps(body),
                     cast_to=httpx2.Response,
                     options=options,
                 )
