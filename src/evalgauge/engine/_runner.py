@@ -228,7 +228,8 @@ class _Run:
     async def _commit(self, batch: list[CaseResult]) -> None:
         # A thread overlaps the workers: each table's insert is one statement per batch, so
         # the database holds no GIL while it writes.
-        await asyncio.to_thread(self.store.write_results, self.run_id, batch, self.scorer_ids)
+        inserts = self.store.serialize_results(batch, self.scorer_ids)
+        await asyncio.to_thread(self.store.write_serialized, self.run_id, inserts)
 
     def request_stop(self, reason: str) -> None:
         if not self.stopping.is_set():

@@ -16,7 +16,7 @@ from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from evalgauge.errors import UsageError
-from evalgauge.store._batch import batch_inserts
+from evalgauge.store._batch import BatchInsert, batch_inserts
 from evalgauge.store._migrate import upgrade_to_head
 from evalgauge.store._records import CaseResult, RunRecord, ScorerRecord
 from evalgauge.store._schema import case_results, run_scorers, runs, scores
@@ -214,9 +214,24 @@ class Store:
         A case already stored for this run is skipped with its scores, so a batch replayed
         after a crash never stores a score twice.
         """
+        self.write_serialized(run_id, self.serialize_results(results, scorer_ids))
+
+    def serialize_results(
+        self, results: Sequence[CaseResult], scorer_ids: dict[str, int]
+    ) -> list[BatchInsert]:
+        """Turn a batch into the INSERTs that `write_serialized` runs."""
         if not results:
+            return []
+        return batch_inserts(self._dialect, results, scorer_ids)
+
+    def write_serialized(self, run_id: str, inserts: Sequence[BatchInsert]) -> None:
+        """Run a serialized batch's INSERTs in one transaction; see `write_results`.
+
+        The run loop serializes on its own thread and runs this on a writer thread, which
+        then holds the GIL only between statements.
+        """
+        if not inserts:
             return
-        inserts = batch_inserts(self._dialect, results, scorer_ids)
         # The hot path of every run: one statement per table and batch, through the DBAPI.
         with self.engine.begin() as conn:
             for insert_rows in inserts:
