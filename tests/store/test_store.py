@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
+import orjson
 import pytest
 from sqlalchemy import text
 
@@ -155,7 +156,14 @@ def test_batch_round_trips_awkward_values(store_url: str) -> None:
     )
     store.write_results(run_id, [awkward, errored], store.scorers(run_id))
     rows = {row["case_id"]: row for row in store.iter_case_results(run_id)}
+    with store.engine.connect() as conn:
+        raw_inputs = conn.execute(
+            text("SELECT inputs_json FROM case_results WHERE run_id = :r AND case_id = :c"),
+            {"r": run_id, "c": awkward.case_id},
+        ).scalar()
     store.close()
+    # Inputs travel as a nested object and are stored as its compact JSON text.
+    assert raw_inputs == orjson.dumps(awkward.inputs).decode()
     got = rows[awkward.case_id]
     assert got["inputs"] == awkward.inputs
     assert got["output"] == awkward.output

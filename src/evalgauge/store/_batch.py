@@ -114,7 +114,7 @@ def batch_inserts(
         case_rows.append(
             (
                 case_id,
-                _dumps_text(result.inputs),
+                result.inputs,
                 result.label,
                 result.output,
                 result.latency_ms,
@@ -128,7 +128,7 @@ def batch_inserts(
                 result.reasoning_tokens,
                 result.cost_usd,
                 result.ttft_ms,
-                None if result.tags is None else _dumps_text(result.tags),
+                result.tags,
                 result.judge_cost_usd,
             )
         )
@@ -142,7 +142,7 @@ def batch_inserts(
                     score.reason,
                     score.error_type,
                     score.error_message,
-                    None if score.details is None else _dumps_text(score.details),
+                    score.details,
                 )
             )
     inserts = [_insert(dialect, "case_results", CASE_COLUMNS, case_rows)]
@@ -171,9 +171,7 @@ def _insert(
         rows = list(zip(*(by_column[i] for i in keep), strict=True))
     # Text, not bytes: SQLite 3.45 reads a BLOB as its binary JSONB and psycopg sends bytes as
     # bytea. NaN and infinity have no JSON form; orjson writes null, so they are stored as
-    # NULL, which every aggregate skips.
-    return BatchInsert(batch_insert_sql(dialect, table_name, columns), orjson.dumps(rows).decode())
-
-
-def _dumps_text(value: object) -> str:
-    return orjson.dumps(value, default=str).decode()
+    # NULL, which every aggregate skips. The JSON columns (inputs, tags, details) travel as
+    # nested objects, and both databases extract an object as its JSON text.
+    rows_json = orjson.dumps(rows, default=str).decode()
+    return BatchInsert(batch_insert_sql(dialect, table_name, columns), rows_json)
