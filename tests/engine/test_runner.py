@@ -340,3 +340,18 @@ def test_inline_sigint_stops_within_a_chunk(store: Store) -> None:
     assert 1_000 <= stored < 2_000
     assert second.skipped == stored
     assert build_scorecard(store, first.run_id).metrics[0].scored == 20_000
+
+
+def test_computing_scorers_run_inline() -> None:
+    from evalgauge.engine._process import runs_inline
+    from evalgauge.scorers._text import Contains
+    from evalgauge.scorers.sql import SqlExecutionScorer
+    from evalgauge.scorers.structured._scorers import JsonParse
+    from evalgauge.scorers.toolcalls._check_scorers import ToolStateScorer
+    from evalgauge.scorers.toolcalls._scorer import ToolCallScorer
+
+    computing = [ExactMatch(), Contains(), JsonParse(), ToolCallScorer()]
+    assert runs_inline(RecordedTarget(), computing)
+    # Scorers that execute SQL or call a backend wait on I/O, so they stay awaited.
+    assert not hasattr(SqlExecutionScorer, "score_now")
+    assert not hasattr(ToolStateScorer, "score_now")

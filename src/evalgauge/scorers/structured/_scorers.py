@@ -42,6 +42,9 @@ class JsonParse:
         return {"scorer": "json_parse", "repair": str(self.repair).lower()}
 
     async def score(self, case: Case, output: str) -> Score:
+        return self.score_now(case, output)
+
+    def score_now(self, case: Case, output: str) -> Score:
         parsed = _parse(output, self.repair)
         reason = parsed.reason if not parsed.ok else None
         if parsed.ok and parsed.repairs:
@@ -69,6 +72,9 @@ class JsonSchema:
         return {"scorer": "json_schema", "schema": self.check.description}
 
     async def score(self, case: Case, output: str) -> Score:
+        return self.score_now(case, output)
+
+    def score_now(self, case: Case, output: str) -> Score:
         parsed = _parse(output, self.repair)
         if not parsed.ok:
             return Score(self.name, 0.0, False, parsed.reason, details={"parse": parsed.to_dict()})
@@ -121,6 +127,9 @@ class JsonFields:
         return gold_value(raw)
 
     async def score(self, case: Case, output: str) -> Score:
+        return self.score_now(case, output)
+
+    def score_now(self, case: Case, output: str) -> Score:
         gold = self._gold(case)
         parsed = _parse(output, self.repair)
         allow_extra = self.plan.config.allow_extra

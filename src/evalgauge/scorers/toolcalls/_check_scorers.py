@@ -140,6 +140,9 @@ class ToolSchemaScorer:
         return checker
 
     async def score(self, case: Case, output: str) -> Score:
+        return self.score_now(case, output)
+
+    def score_now(self, case: Case, output: str) -> Score:
         checker = self._checker(case)
         calls = _decode_or_fail(self.name, output)
         if isinstance(calls, Score):
@@ -192,6 +195,9 @@ class ToolSequenceScorer:
         }
 
     async def score(self, case: Case, output: str) -> Score:
+        return self.score_now(case, output)
+
+    def score_now(self, case: Case, output: str) -> Score:
         expected = _expected_field(case, "calls")
         if expected is None:
             raise ScorerError(f"case {case.case_id!r} has no expected calls (`expected.calls`)")

@@ -47,6 +47,9 @@ class ToolCallScorer:
         return {"scorer": "tool_calls", "mode": self.mode}
 
     async def score(self, case: Case, output: str) -> Score:
+        return self.score_now(case, output)
+
+    def score_now(self, case: Case, output: str) -> Score:
         expected = self._compile(case)
         if expected.language != "python":
             decoded = decode_source_calls(output, expected.language, mode=self.mode)
