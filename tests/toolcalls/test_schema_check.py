@@ -158,6 +158,35 @@ def test_validators_compiled_once() -> None:
     assert first._compiled["add_item"] is second._compiled["add_item"]
 
 
+def test_invalid_call_walks_errors_once() -> None:
+    schema = {"type": "object", "properties": {"n": {"type": "integer"}}, "required": ["n"]}
+    checker = SchemaChecker([ToolSpec("count_walks", schema)], cache=ValidatorCache())
+    compiled = checker._compiled["count_walks"]
+    assert compiled.fast is not None
+    walks = []
+    validator = compiled.validator
+
+    class CountingValidator:
+        def iter_errors(self, instance: Any) -> Any:
+            walks.append(instance)
+            return validator.iter_errors(instance)
+
+    compiled.validator = CountingValidator()  # type: ignore[assignment]
+    assert checker.check_call(ToolCall("count_walks", {"n": 1}))[0].passed
+    assert walks == []
+    (outcome,) = checker.check_call(ToolCall("count_walks", {"n": "x"}))
+    assert outcome.category is ErrorCategory.WRONG_TYPE
+    assert walks == [{"n": "x"}]
+
+
+def test_valid_calls_share_outcome(checker: SchemaChecker) -> None:
+    call = ToolCall("add_item", {"order_id": 1, "sku": "BK-101", "quantity": 2})
+    first = checker.check_call(call)
+    second = checker.check_call(call)
+    assert first == second
+    assert first is not second  # a new list each time, so a caller may extend it
+
+
 def test_cache_evicts_oldest() -> None:
     cache = ValidatorCache(size=2)
     schemas = [{"type": "object", "properties": {f"p{i}": {"type": "string"}}} for i in range(3)]

@@ -18,15 +18,19 @@ from typing import Any
 
 from evalgauge.scorers.toolcalls._bfcl_rules import (
     Mismatch,
-    ReferenceCrash,
     check_call_bfcl,
     check_call_bfcl_all,
 )
 from evalgauge.scorers.toolcalls._decode import Decoded, Mode
 from evalgauge.scorers.toolcalls._expected import ExpectedCall, ExpectedCase
 from evalgauge.scorers.toolcalls._model import CheckOutcome, ErrorCategory, ToolCall
+from evalgauge.scorers.toolcalls._pairing import CRASH, CallChecker, Pairing, pair
 from evalgauge.scorers.toolcalls._relevance import check_relevance
-from evalgauge.scorers.toolcalls._strict_rules import check_call_all, check_call_default
+from evalgauge.scorers.toolcalls._strict_rules import (
+    check_call_all,
+    check_call_default,
+    passes_default,
+)
 
 CHECK = "arguments"
 _COUNT_ERRORS = {
@@ -81,7 +85,6 @@ def _name(category: ErrorCategory | None) -> str | None:
     return category.value if category is not None else None
 
 
-CallChecker = Callable[[ExpectedCall, ToolCall], Mismatch | None]
 AllChecker = Callable[[ExpectedCall, ToolCall], list[Mismatch]]
 
 
@@ -100,9 +103,17 @@ def check_case(expected: ExpectedCase, decoded: Decoded, *, mode: Mode = "defaul
             reference_error=decoded.reference_error,
         )
         return CaseVerdict(expected.case_id, mode, outcome)
+    if mode == "default" and _all_in_order(expected.calls, decoded.calls):
+        # Pairing would match each call with the produced call at its index, and nothing is
+        # extra, so every call passes. This is the common passing case.
+        passed = expected.passed_outcomes(CHECK)
+        return CaseVerdict(expected.case_id, mode, _PASSED, passed, decoded.calls)
     produced = list(decoded.calls)
     checker: CallChecker = check_call_bfcl if mode == "bfcl" else check_call_default
-    pairing = _pair(expected.calls, produced, checker, greedy=mode == "bfcl")
+    if mode == "bfcl":
+        pairing = pair(expected.calls, produced, checker, greedy=True)
+    else:
+        pairing = pair(expected.calls, produced, checker, greedy=False, passes=passes_default)
     all_checker = check_call_bfcl_all if mode == "bfcl" else check_call_all
     calls = _call_outcomes(expected.calls, produced, pairing, all_checker)
     if mode == "bfcl":
@@ -112,148 +123,21 @@ def check_case(expected: ExpectedCase, decoded: Decoded, *, mode: Mode = "defaul
     return CaseVerdict(expected.case_id, mode, outcome, tuple(calls), decoded.calls)
 
 
-_CRASH = "checker_crash"
-
-
-def _crash_mismatch(exc: ReferenceCrash) -> Mismatch:
-    missing_doc = str(exc).startswith("no function doc")
-    category = ErrorCategory.WRONG_TOOL if missing_doc else ErrorCategory.WRONG_TYPE
-    detail = f"the possible answer cannot be checked ({exc}); the reference checker raises here"
-    return Mismatch(_CRASH, category, detail)
-
-
-@dataclass(slots=True)
-class _Pairing:
-    matches: dict[int, int]
-    """Expected call index to produced call index."""
-    mismatches: dict[int, Mismatch]
-    """Per unmatched expected call, the mismatch against the closest free produced call."""
-    crash: tuple[int, Mismatch] | None = None
-    """The first expected call whose greedy scan made the reference checker raise, and why."""
-
-
-def _pair(
-    expected: list[ExpectedCall],
-    produced: list[ToolCall],
-    checker: CallChecker,
-    *,
-    greedy: bool,
-) -> _Pairing:
-    """Pair expected with produced calls, each pair checked at most once."""
-    if len(expected) == 1 and len(produced) == 1:
-        return _pair_one(expected[0], produced[0], checker)
-    results: dict[tuple[int, int], Mismatch | None] = {}
-
-    def result(i: int, j: int) -> Mismatch | None:
-        if (i, j) not in results:
-            try:
-                results[i, j] = checker(expected[i], produced[j])
-            except ReferenceCrash as exc:
-                results[i, j] = _crash_mismatch(exc)
-        return results[i, j]
-
-    crash = None
-    if greedy:
-        matches, crash = _greedy(len(expected), len(produced), result)
-    else:
-        matches = _maximum_matching(len(expected), len(produced), result)
-    used = set(matches.values())
-    mismatches = {}
-    for i in range(len(expected)):
-        if i not in matches:
-            free = [j for j in range(len(produced)) if j not in used]
-            mismatches[i] = _closest(expected[i], produced, free, result, i)
-    return _Pairing(matches, mismatches, crash)
-
-
-def _pair_one(expected: ExpectedCall, produced: ToolCall, checker: CallChecker) -> _Pairing:
-    """Pair one expected with one produced call, the common case, without pairing tables."""
-    try:
-        mismatch = checker(expected, produced)
-    except ReferenceCrash as exc:
-        crash = _crash_mismatch(exc)
-        return _Pairing({}, {0: crash}, (0, crash))
-    if mismatch is None:
-        return _Pairing({0: 0}, {})
-    return _Pairing({}, {0: mismatch})
-
-
-def _greedy(
-    n_expected: int, n_produced: int, result: Callable[[int, int], Mismatch | None]
-) -> tuple[dict[int, int], tuple[int, Mismatch] | None]:
-    """BFCL's pairing: each expected call, in order, takes the first free produced call
-    that passes. It can miss a complete pairing that exists."""
-    matches: dict[int, int] = {}
-    used: set[int] = set()
-    crash = None
-    for i in range(n_expected):
-        for j in range(n_produced):
-            if j in used:
-                continue
-            mismatch = result(i, j)
-            if mismatch is None:
-                matches[i] = j
-                used.add(j)
-                break
-            if mismatch.reference_error == _CRASH and crash is None:
-                crash = (i, mismatch)
-    return matches, crash
-
-
-def _maximum_matching(
-    n_expected: int, n_produced: int, result: Callable[[int, int], Mismatch | None]
-) -> dict[int, int]:
-    """Return a maximum bipartite matching of expected to produced calls.
-
-    Greedy pairing is tried first: when it pairs every expected call (or every produced
-    one) it is already maximum, which saves checking every pair in the usual case.
-    """
-    matches = _greedy(n_expected, n_produced, result)[0]
-    if len(matches) == min(n_expected, n_produced):
-        return matches
-    import numpy as np
-    from scipy.optimize import linear_sum_assignment
-
-    cost = np.ones((n_expected, n_produced))
-    for i in range(n_expected):
-        for j in range(n_produced):
-            if result(i, j) is None:
-                cost[i, j] = 0.0
-    rows, cols = linear_sum_assignment(cost)
-    return {int(i): int(j) for i, j in zip(rows, cols, strict=True) if cost[i, j] == 0.0}
-
-
-def _closest(
-    expected: ExpectedCall,
-    produced: list[ToolCall],
-    free: list[int],
-    result: Callable[[int, int], Mismatch | None],
-    index: int,
-) -> Mismatch:
-    """Return the mismatch against the first free produced call to the same tool, if any."""
-    name = expected.called_name()
-    for j in free:
-        if produced[j].name == name:
-            mismatch = result(index, j)
-            if mismatch is not None:
-                return mismatch
-    if free:
-        mismatch = result(index, free[0])
-        if mismatch is not None and mismatch.category is not ErrorCategory.WRONG_TOOL:
-            return mismatch
-        got = ", ".join(repr(produced[j].name) for j in free)
-        return Mismatch(
-            "simple_function_checker:wrong_func_name",
-            ErrorCategory.WRONG_TOOL,
-            f"expected a call to {name!r}, got {got}",
-        )
-    return Mismatch("wrong_count", ErrorCategory.MISSING_CALL, f"no call to {name!r} in the output")
+def _all_in_order(expected: list[ExpectedCall], produced: tuple[ToolCall, ...]) -> bool:
+    """Tell whether each produced call passes the expected call at its index in `default`
+    mode, with as many produced as expected calls."""
+    if len(expected) != len(produced):
+        return False
+    for expected_call, call in zip(expected, produced, strict=True):
+        if not passes_default(expected_call, call):
+            return False
+    return True
 
 
 def _call_outcomes(
     expected: list[ExpectedCall],
     produced: list[ToolCall],
-    pairing: _Pairing,
+    pairing: Pairing,
     all_checker: AllChecker,
 ) -> list[CheckOutcome]:
     outcomes = []
@@ -307,7 +191,7 @@ def _explains_a_miss(
 
 
 def _bfcl_outcome(
-    expected: ExpectedCase, produced: list[ToolCall], pairing: _Pairing
+    expected: ExpectedCase, produced: list[ToolCall], pairing: Pairing
 ) -> CheckOutcome:
     kind = expected.kind
     # The reference compares counts with the ground truth's, except `simple`: exactly one.
@@ -320,7 +204,7 @@ def _bfcl_outcome(
     first = min(mismatches) if mismatches else len(expected.calls)
     if pairing.crash is not None and pairing.crash[0] <= first:
         first, mismatch = pairing.crash
-        reference = _CRASH
+        reference = CRASH
     elif not mismatches:
         return _PASSED
     else:

@@ -11,6 +11,54 @@ from typing import Any
 from evalgauge.scorers.toolcalls._bfcl_types import Language, standardize
 from evalgauge.scorers.toolcalls._model import CheckOutcome, ToolSpec
 
+DEFAULT_KINDS = {
+    **dict.fromkeys(("string", "String", "char", "str"), "string"),
+    **dict.fromkeys(("integer", "int", "long", "short", "byte", "Bigint"), "integer"),
+    **dict.fromkeys(("float", "double", "number"), "number"),
+    **dict.fromkeys(("boolean", "Boolean", "bool"), "boolean"),
+    **dict.fromkeys(("array", "list", "tuple", "Array", "ArrayList", "Queue", "Stack"), "array"),
+    **dict.fromkeys(("dict", "object", "HashMap", "Hashtable"), "object"),
+    **dict.fromkeys(("any", "Any"), "any"),
+}
+"""Doc type names read by their usual meaning, as `default` mode does. Any other means `any`."""
+_PASSING_TYPES: dict[str, frozenset[type]] = {
+    "string": frozenset({str}),
+    "integer": frozenset({int}),
+    "number": frozenset({int, float}),
+    "boolean": frozenset({bool}),
+    "any": frozenset({str, int, float, bool}),
+}
+"""Per kind, the scalar types whose values always pass `default` mode's type check."""
+ANY_SCALAR: frozenset[type] = frozenset({str, int, float, bool, type(None)})
+_TRUE = object()
+_FALSE = object()
+"""Stand-ins for bools in list keys, since `True == 1` but `default` mode distinguishes them."""
+
+
+def list_key(
+    items: list[Any] | tuple[Any, ...], item_types: frozenset[type] = ANY_SCALAR
+) -> tuple[Any, ...] | None:
+    """Return a key that two lists share exactly when `default` mode finds them equal.
+
+    Strings are normalised with `nfc` and numbers compare by value (5 == 5.0), as `equal`
+    does. None when an item is not a string, number, bool or None, is NaN or is not of
+    `item_types`.
+    """
+    key: list[Any] = []
+    for item in items:
+        item_type = type(item)
+        if item_type not in item_types:
+            return None
+        if item_type is str:
+            key.append(nfc(item))
+        elif item_type is bool:
+            key.append(_TRUE if item else _FALSE)
+        elif item != item:
+            return None  # NaN equals nothing, not even itself
+        else:
+            key.append(item)
+    return tuple(key)
+
 
 def first_answer_type(acceptable: list[Any]) -> type | None:
     """Return the type of the first acceptable value other than the optional marker `""`."""
@@ -39,14 +87,55 @@ class ExpectedParam:
     """The doc's `type` string; "None" when the doc gives none (the reference raises then)."""
     python_types: tuple[type, type | None] | None = None
     """The expected and element Python types, cached by the `bfcl` rules on first use."""
+    passing_types: frozenset[type] = frozenset()
+    """The scalar types that pass `default` mode's type check of the doc without a closer
+    look: those of the doc's type and the answers' type. Empty when the doc lacks the
+    parameter."""
+    nfc_answers: frozenset[str] = frozenset()
+    """The acceptable strings other than `""`, normalised with `nfc`."""
+    number_answers: frozenset[int | float] = frozenset()
+    """The acceptable numbers, `bool` excluded, for a set lookup in place of `equal`."""
+    boolean_answers: frozenset[bool] = frozenset()
+    list_keys: frozenset[tuple[Any, ...]] = frozenset()
+    """The `list_key` of each acceptable list or tuple that has one."""
+    lists_complete: bool = True
+    """Whether every acceptable list or tuple has a `list_key`, so a list whose key is not
+    in `list_keys` equals none of them."""
+    item_types: frozenset[type] | None = None
+    """The item types for which a list passes the doc's type check without a closer look.
+    None when no list passes it, because the doc's type is neither an array nor `any`."""
+    acceptable_text: str = ""
+    """The start of `repr(acceptable)`, for failure details."""
     _standardized: frozenset[str] | None = None
     _standardized_lists: list[list[Any]] | None = None
-    _nfc: frozenset[str] | None = None
 
     def __post_init__(self) -> None:
         self.answer_type = first_answer_type(self.acceptable)
         self.optional = "" in self.acceptable
         self.doc_type = str((self.doc or {}).get("type"))
+        if self.doc is not None:
+            self._compile_types(self.doc)
+        answers = self.acceptable
+        self.number_answers = frozenset(a for a in answers if type(a) in (int, float))
+        self.boolean_answers = frozenset(a for a in answers if type(a) is bool)
+        self.nfc_answers = frozenset(nfc(a) for a in answers if isinstance(a, str) and a != "")
+        keys = [list_key(a) for a in answers if isinstance(a, (list, tuple))]
+        self.list_keys = frozenset(key for key in keys if key is not None)
+        self.lists_complete = None not in keys
+        self.acceptable_text = f"{answers!r:.120}"
+
+    def _compile_types(self, doc: dict[str, Any]) -> None:
+        kind = DEFAULT_KINDS.get(self.doc_type, "any")
+        passing = _PASSING_TYPES.get(kind, frozenset())
+        if self.answer_type in (str, int, float, bool):
+            passing |= {self.answer_type}
+        self.passing_types = passing
+        items = doc.get("items")
+        if kind == "any" or (kind == "array" and not isinstance(items, dict)):
+            self.item_types = ANY_SCALAR
+        elif kind == "array" and isinstance(items, dict):
+            item_kind = DEFAULT_KINDS.get(str(items.get("type")), "any")
+            self.item_types = _PASSING_TYPES.get(item_kind, frozenset())
 
     @property
     def item_type(self) -> str:
@@ -70,12 +159,6 @@ class ExpectedParam:
             self._standardized_lists = lists
         return self._standardized_lists
 
-    def nfc_strings(self) -> frozenset[str]:
-        if self._nfc is None:
-            strings = (a for a in self.acceptable if isinstance(a, str) and a != "")
-            self._nfc = frozenset(nfc(a) for a in strings)
-        return self._nfc
-
 
 @dataclass(slots=True)
 class ExpectedCall:
@@ -92,6 +175,17 @@ class ExpectedCall:
     required: list[str] = field(default_factory=list)
     _called: str | None = None
     _passed: CheckOutcome | None = None
+    unlisted_needed: list[str] = field(default_factory=list)
+    """The ground truth's parameters that may not be left out but that the doc does not list
+    as required."""
+
+    def __post_init__(self) -> None:
+        required = set(self.required)
+        self.unlisted_needed = [
+            param
+            for param, spec in self.params.items()
+            if not spec.optional and param not in required
+        ]
 
     @classmethod
     def build(
@@ -152,9 +246,19 @@ class ExpectedCase:
     underscore_to_dot: bool = False
     kind: str = ""
     """`parallel`, `multiple`, `simple`, `irrelevance` or `relevance`, from the category."""
+    _passed: dict[str, tuple[CheckOutcome, ...]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.kind = category_kind(self.category)
+
+    def passed_outcomes(self, check: str) -> tuple[CheckOutcome, ...]:
+        """Return the outcomes of a case whose every call matched, built once per case."""
+        outcomes = self._passed.get(check)
+        if outcomes is None:
+            outcomes = self._passed[check] = tuple(
+                call.passed_outcome(check) for call in self.calls
+            )
+        return outcomes
 
     @property
     def tools(self) -> list[ToolSpec]:

@@ -15,6 +15,7 @@ from evalgauge.scorers.toolcalls._model import CheckOutcome, ErrorCategory
 CHECK = "relevance"
 IRRELEVANCE_ERROR = "irrelevance_error:decoder_success"
 RELEVANCE_ERROR = "relevance_error:decoder_failed"
+_PASSED = CheckOutcome(CHECK, True)
 
 
 def check_relevance(kind: str, decoded: Decoded, *, mode: Mode = "default") -> CheckOutcome:
@@ -24,7 +25,7 @@ def check_relevance(kind: str, decoded: Decoded, *, mode: Mode = "default") -> C
     if kind == "irrelevance":
         return _irrelevance(decoded, has_call, malformed, mode)
     if has_call:
-        return CheckOutcome(CHECK, True)
+        return _PASSED
     category = ErrorCategory.DECODE_FAILURE if malformed else ErrorCategory.NO_CALL
     detail = decoded.reason or "the output has no tool call"
     return CheckOutcome(CHECK, False, category, detail, reference_error=RELEVANCE_ERROR)
@@ -50,4 +51,4 @@ def _irrelevance(decoded: Decoded, has_call: bool, malformed: bool, mode: Mode) 
             f"malformed tool call, not an abstention: {decoded.reason}",
             reference_error=decoded.reference_error,
         )
-    return CheckOutcome(CHECK, True)
+    return _PASSED

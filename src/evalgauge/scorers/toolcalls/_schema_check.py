@@ -12,8 +12,8 @@ the JSON Schema keyword (the rule) it broke:
 
 Schemas are compiled once per distinct schema and cached, so scoring many cases against the
 same tools (or BFCL cases that repeat a function doc) never rebuilds them. A valid call costs
-one fast validation pass; the error walk runs only for calls that fail it. Python tuples count
-as arrays, since decoded Python-call strings carry them.
+one fast validation pass, and jsonschema's error walk runs once, only for calls that fail it.
+Python tuples count as arrays, since decoded Python-call strings carry them.
 """
 
 from __future__ import annotations
@@ -55,13 +55,20 @@ class CompiledSchema:
         self.fast = _compile_fast(schema)
 
     def is_valid(self, instance: Any) -> bool:
-        if self.fast is not None:
-            try:
-                self.fast(instance)
-                return True
-            except (fastjsonschema.JsonSchemaException, TypeError, ValueError, AttributeError):
-                pass  # jsonschema gives the verdict and the errors
-        return not any(True for _ in self.validator.iter_errors(instance))
+        return self.fast_accepts(instance) or not any(
+            True for _ in self.validator.iter_errors(instance)
+        )
+
+    def fast_accepts(self, instance: Any) -> bool:
+        """Tell whether the fast validator accepts the instance. False means there is none,
+        or it rejects the instance, and jsonschema must decide."""
+        if self.fast is None:
+            return False
+        try:
+            self.fast(instance)
+        except (fastjsonschema.JsonSchemaException, TypeError, ValueError, AttributeError):
+            return False
+        return True
 
 
 @functools.cache
@@ -155,13 +162,20 @@ class SchemaChecker:
         self._compiled = {
             name: cache.get(tool_json_schema(spec)) for name, spec in self.specs.items()
         }
+        # One passing outcome per tool, shared by every valid call to it.
+        self._passed = {name: CheckOutcome(CHECK, True, tool=name) for name in self.specs}
 
     def check_call(self, call: ToolCall) -> list[CheckOutcome]:
         """Return one passing outcome, or one failing outcome per problem found."""
         compiled = self._compiled.get(call.name)
         if compiled is None:
             return [unknown_tool(call.name, self.specs)]
-        return check_arguments(compiled, call)
+        try:
+            if compiled.fast_accepts(call.arguments):
+                return [self._passed[call.name]]
+        except RecursionError:
+            return [_too_deep(call.name)]
+        return _error_outcomes(compiled, call)
 
     def check_calls(self, calls: Iterable[ToolCall]) -> list[list[CheckOutcome]]:
         return [self.check_call(call) for call in calls]
@@ -181,20 +195,30 @@ def unknown_tool(name: str, specs: Iterable[str]) -> CheckOutcome:
 def check_arguments(compiled: CompiledSchema, call: ToolCall) -> list[CheckOutcome]:
     """Validate the call's arguments with a compiled schema."""
     try:
-        if compiled.fast is not None and compiled.is_valid(call.arguments):
+        if compiled.fast_accepts(call.arguments):
             return [CheckOutcome(CHECK, True, tool=call.name)]
+    except RecursionError:
+        return [_too_deep(call.name)]
+    return _error_outcomes(compiled, call)
+
+
+def _too_deep(tool: str) -> CheckOutcome:
+    return CheckOutcome(
+        CHECK,
+        False,
+        ErrorCategory.WRONG_VALUE,
+        "arguments are nested too deeply to validate",
+        tool=tool,
+        extra={"path": "$", "rule": "depth"},
+    )
+
+
+def _error_outcomes(compiled: CompiledSchema, call: ToolCall) -> list[CheckOutcome]:
+    """Return the outcomes of jsonschema's errors, walked once, or a passing outcome."""
+    try:
         errors = list(compiled.validator.iter_errors(call.arguments))
     except RecursionError:
-        return [
-            CheckOutcome(
-                CHECK,
-                False,
-                ErrorCategory.WRONG_VALUE,
-                "arguments are nested too deeply to validate",
-                tool=call.name,
-                extra={"path": "$", "rule": "depth"},
-            )
-        ]
+        return [_too_deep(call.name)]
     if not errors:
         return [CheckOutcome(CHECK, True, tool=call.name)]
     outcomes: list[CheckOutcome] = []

@@ -20,24 +20,46 @@ from typing import Any
 
 from evalgauge.scorers.toolcalls._bfcl_rules import Mismatch
 from evalgauge.scorers.toolcalls._bfcl_types import UnsupportedType, convert_java, convert_js
-from evalgauge.scorers.toolcalls._expected import ExpectedCall, ExpectedParam, nfc
+from evalgauge.scorers.toolcalls._expected import (
+    ANY_SCALAR,
+    DEFAULT_KINDS,
+    ExpectedCall,
+    ExpectedParam,
+    list_key,
+    nfc,
+)
 from evalgauge.scorers.toolcalls._model import ErrorCategory, ToolCall
-
-_KINDS = {
-    **dict.fromkeys(("string", "String", "char", "str"), "string"),
-    **dict.fromkeys(("integer", "int", "long", "short", "byte", "Bigint"), "integer"),
-    **dict.fromkeys(("float", "double", "number"), "number"),
-    **dict.fromkeys(("boolean", "Boolean", "bool"), "boolean"),
-    **dict.fromkeys(("array", "list", "tuple", "Array", "ArrayList", "Queue", "Stack"), "array"),
-    **dict.fromkeys(("dict", "object", "HashMap", "Hashtable"), "object"),
-    **dict.fromkeys(("any", "Any"), "any"),
-}
 
 
 def check_call_default(expected: ExpectedCall, call: ToolCall) -> Mismatch | None:
     """Return the first reason `call` fails `expected` in `default` mode, or None."""
     mismatches = check_call_all(expected, call, first_only=True)
     return mismatches[0] if mismatches else None
+
+
+def passes_default(expected: ExpectedCall, call: ToolCall) -> bool:
+    """Tell whether `call` passes `expected` in `default` mode: `check_call_default(...) is
+    None`, without building the reason."""
+    doc = expected.doc
+    if doc is None or (call.name != expected.called_name() and call.name != doc.get("name")):
+        return False
+    arguments = call.arguments
+    for param in expected.required:
+        if param not in arguments:
+            return False
+    for param in expected.unlisted_needed:
+        if param not in arguments:
+            return False
+    params = expected.params
+    python = expected.language == "python"
+    for param, value in arguments.items():
+        spec = params.get(param)
+        verdict = _quick_verdict(spec, value) if python and spec is not None else None
+        if verdict is None:
+            verdict = _check_supplied(expected, param, value) is None
+        if not verdict:
+            return False
+    return True
 
 
 def check_call_all(
@@ -48,28 +70,64 @@ def check_call_all(
         detail = f"the ground truth calls {expected.name!r}, which the question does not offer"
         return [Mismatch("", ErrorCategory.WRONG_TOOL, detail)]
     name = expected.called_name()
-    if call.name not in (name, expected.doc.get("name")):
+    if call.name != name and call.name != expected.doc.get("name"):
         return [Mismatch("", ErrorCategory.WRONG_TOOL, f"expected {name!r}, got {call.name!r}")]
     found: list[Mismatch] = []
+    arguments = call.arguments
     for param in expected.required:
-        if param not in call.arguments:
+        if param not in arguments:
             detail = f"{name}: required parameter {param!r} is missing"
             found.append(Mismatch("", ErrorCategory.MISSING_REQUIRED, detail, param))
             if first_only:
                 return found
-    for param, value in call.arguments.items():
-        mismatch = _check_supplied(expected, param, value)
+    params = expected.params
+    python = expected.language == "python"
+    for param, value in arguments.items():
+        spec = params.get(param)
+        verdict = _quick_verdict(spec, value) if python and spec is not None else None
+        if verdict:
+            continue
+        if verdict is None or spec is None:
+            mismatch = _check_supplied(expected, param, value)
+        else:
+            mismatch = _wrong_value(spec, value)
         if mismatch is not None:
             found.append(mismatch)
             if first_only:
                 return found
-    for param, spec in expected.params.items():
-        if param not in call.arguments and not spec.optional and param not in expected.required:
+    for param in expected.unlisted_needed:
+        if param not in arguments:
             detail = f"{name}: parameter {param!r} is missing and the ground truth requires it"
             found.append(Mismatch("", ErrorCategory.MISSING_REQUIRED, detail, param))
             if first_only:
                 return found
     return found
+
+
+def _quick_verdict(spec: ExpectedParam, value: Any) -> bool | None:
+    """Return whether a Python value passes (`_check_supplied(...) is None`) by set lookups,
+    or None when they cannot tell. False means that its type passes but its value is wrong."""
+    value_type = type(value)
+    if value_type in spec.passing_types:
+        # A string, number or bool of a type that passes: it passes when it equals an answer.
+        if value_type is str:
+            return nfc(value) in spec.nfc_answers
+        if value_type is bool:
+            return value in spec.boolean_answers
+        return value == value and value in spec.number_answers  # NaN equals no answer
+    if value_type is not list or spec.doc is None or not spec.list_keys:
+        return None
+    # A list passes the type check when its items have passing types, or when lists are the
+    # answers' type.
+    item_types = ANY_SCALAR if spec.answer_type is list else spec.item_types
+    if item_types is None:
+        return None
+    key = list_key(value, item_types)
+    if key is None:
+        return None
+    if key in spec.list_keys:
+        return True
+    return False if spec.lists_complete else None
 
 
 def _check_supplied(expected: ExpectedCall, param: str, value: Any) -> Mismatch | None:
@@ -113,13 +171,13 @@ def _convert_literal(expected: ExpectedCall, spec: ExpectedParam, value: Any) ->
 
 
 def _wrong_value(spec: ExpectedParam, value: Any) -> Mismatch:
-    detail = f"{spec.name}={value!r:.80} is not one of {spec.acceptable!r:.120}"
+    detail = f"{spec.name}={value!r:.80} is not one of {spec.acceptable_text}"
     return Mismatch("", ErrorCategory.WRONG_VALUE, detail, spec.name)
 
 
 def conforms(value: Any, schema: dict[str, Any]) -> bool:
     """Return whether a value has the doc's type, checked at every nesting level."""
-    kind = _KINDS.get(str(schema.get("type")), "any")
+    kind = DEFAULT_KINDS.get(str(schema.get("type")), "any")
     if kind == "any":
         return True
     if kind == "string":
@@ -173,5 +231,5 @@ def _dict_matches(value: dict[Any, Any], answer: dict[Any, Any]) -> bool:
 
 def _matches(value: Any, spec: ExpectedParam) -> bool:
     if isinstance(value, str):
-        return nfc(value) in spec.nfc_strings()
+        return nfc(value) in spec.nfc_answers
     return any(equal(value, answer) for answer in spec.acceptable if answer != "")
