@@ -42,7 +42,9 @@ _NO_MATCH = "parallel_function_checker_no_order:cannot_find_match"
 _PASSED = CheckOutcome(CHECK, True)
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen, like Case: a frozen dataclass sets each field through object.__setattr__,
+# and every decoded output builds one per case. Treat it as read-only.
+@dataclass(slots=True)
 class CaseVerdict:
     """The verdict on one case, with per-call outcomes for per-tool breakdowns."""
 

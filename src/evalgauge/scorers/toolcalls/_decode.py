@@ -37,7 +37,9 @@ _LONG_DIGITS = re.compile(r"[0-9]{19}")
 _FENCE = re.compile(r"^\s*```[\w-]*\s*\n(.*?)\n?\s*```\s*$", re.DOTALL)
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen, like Case: a frozen dataclass sets each field through object.__setattr__,
+# and every decoded output builds one per output. Treat it as read-only.
+@dataclass(slots=True)
 class Decoded:
     """The calls decoded from one output, or why decoding failed.
 

@@ -39,7 +39,9 @@ class ToolSpec:
     """The HTTP request behind the tool, for tools read from an OpenAPI document."""
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen, like Case: a frozen dataclass sets each field through object.__setattr__,
+# and every decoded output builds one per call. Treat it as read-only.
+@dataclass(slots=True)
 class ToolCall:
     """One decoded call: the tool's name and its keyword arguments."""
 
