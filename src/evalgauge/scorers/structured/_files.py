@@ -6,6 +6,7 @@ import multiprocessing
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import accumulate
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,9 @@ from evalgauge.scorers.structured._evaluate import SetAccumulator, StructuredEva
 
 CHUNK_LINES = 4000
 """Output lines sent to a worker process at a time."""
+
+MIN_CHUNK_LINES = 250
+"""Minimum output lines in a chunk that is cut short near the end of the file."""
 
 POOL_THRESHOLD = 20_000
 """Output lines below which one process scores the whole file."""
@@ -44,7 +48,7 @@ def _open(path: Path, what: str) -> bytes:
 
 def _rows(data: bytes, path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
     for number, line in enumerate(data.splitlines(), 1):
-        if not line.strip():
+        if not line or line.isspace():
             continue
         try:
             row = orjson.loads(line)
@@ -109,11 +113,15 @@ class SetRun:
 _WORK: dict[str, Any] = {}
 
 
-def _score_chunk_in_worker(chunk: tuple[int, bytes]) -> SetAccumulator | str:
-    """Score a chunk; return a dataset problem as its message, since DatasetError's keyword
-    arguments do not survive pickling."""
+def _score_chunk_in_worker(span: tuple[int, int, int]) -> SetAccumulator | str:
+    """Score the lines at byte offsets `start:end` of the file read before the fork.
+
+    Returns a dataset problem as its message, since DatasetError's keyword arguments do
+    not survive pickling.
+    """
+    first_line, start, end = span
     try:
-        return _score_chunk(chunk)
+        return _score_chunk((first_line, _WORK["data"][start:end]))
     except DatasetError as exc:
         return str(exc)
 
@@ -126,7 +134,6 @@ def _score_chunk(chunk: tuple[int, bytes]) -> SetAccumulator:
     path: Path = _WORK["path"]
     accumulator = SetAccumulator()
     allow_extra = evaluator.field_config.allow_extra
-    seen: list[str] = []
     for number, row in _rows(data, path):
         line = first_line + number - 1
         case_id = _row_id(row, fields.id, path, line)
@@ -138,7 +145,6 @@ def _score_chunk(chunk: tuple[int, bytes]) -> SetAccumulator:
                 field=fields.output,
                 hint="set the output field's name with --output-field",
             )
-        seen.append(case_id)
         if gold is None:
             result = evaluator.evaluate(case_id, row[fields.output], has_gold=False)
             result.error = None
@@ -155,10 +161,36 @@ def _score_chunk(chunk: tuple[int, bytes]) -> SetAccumulator:
     return accumulator
 
 
-def _chunks(data: bytes, size: int) -> Iterator[tuple[int, bytes]]:
-    lines = data.splitlines(keepends=True)
-    for start in range(0, len(lines), size):
-        yield start + 1, b"".join(lines[start : start + size])
+def _line_ends(data: bytes) -> list[int]:
+    """List the offset after each line, with the line breaks of `bytes.splitlines`."""
+    if b"\r" in data:
+        return list(accumulate(map(len, data.splitlines(keepends=True))))
+    # Only \n breaks lines here, and finding each is about half as fast as splitlines.
+    ends: list[int] = []
+    find = data.find
+    end = find(b"\n") + 1
+    while end:
+        ends.append(end)
+        end = find(b"\n", end) + 1
+    if data and not data.endswith(b"\n"):
+        ends.append(len(data))
+    return ends
+
+
+def _spans(ends: list[int], size: int, workers: int = 1) -> Iterator[tuple[int, int, int]]:
+    """Yield the first line number and the byte offsets of each chunk of at most `size` lines.
+
+    For several workers, chunks near the end hold a quarter of the remaining lines per
+    worker, down to `MIN_CHUNK_LINES`, so that the workers finish at about the same time.
+    """
+    first = 0
+    while first < len(ends):
+        count = size
+        if workers > 1:
+            count = min(size, max((len(ends) - first) // (4 * workers), MIN_CHUNK_LINES))
+        last = min(first + count, len(ends))
+        yield first + 1, ends[first - 1] if first else 0, ends[last - 1]
+        first = last
 
 
 def score_file(
@@ -176,19 +208,19 @@ def score_file(
     JSON object or lacks its id or output field.
     """
     data = _open(path, "outputs")
-    lines = data.count(b"\n") + 1
+    ends = _line_ends(data)
     if workers is None:
-        workers = min(os.cpu_count() or 1, 4) if lines >= POOL_THRESHOLD else 1
-    _WORK.update(evaluator=evaluator, gold=gold, fields=fields, path=path)
+        workers = min(os.cpu_count() or 1, 4) if len(ends) >= POOL_THRESHOLD else 1
+    _WORK.update(evaluator=evaluator, gold=gold, fields=fields, path=path, data=data)
     total = SetAccumulator()
     try:
         if workers <= 1 or "fork" not in multiprocessing.get_all_start_methods():
-            for chunk in _chunks(data, chunk_lines):
-                total.merge(_score_chunk(chunk))
+            for first_line, start, end in _spans(ends, chunk_lines):
+                total.merge(_score_chunk((first_line, data[start:end])))
         else:
             context = multiprocessing.get_context("fork")
             with context.Pool(workers) as pool:
-                for part in pool.imap(_score_chunk_in_worker, _chunks(data, chunk_lines)):
+                for part in pool.imap(_score_chunk_in_worker, _spans(ends, chunk_lines, workers)):
                     if isinstance(part, str):
                         raise UsageError(part)
                     total.merge(part)

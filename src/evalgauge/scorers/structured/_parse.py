@@ -17,6 +17,8 @@ from typing import Any, Final, Literal
 
 import orjson
 
+from evalgauge.scorers.structured._scan import MAX_DEPTH, scan_value
+
 RepairKind = Literal["code_fence", "prose", "trailing_comma", "single_quotes", "truncated", "other"]
 REPAIR_KINDS: Final[tuple[RepairKind, ...]] = (
     "code_fence",
@@ -29,9 +31,6 @@ REPAIR_KINDS: Final[tuple[RepairKind, ...]] = (
 
 FailureKind = Literal["empty", "no_json", "too_deep", "too_large", "unrepairable"]
 
-MAX_DEPTH: Final = 1024
-"""Deepest nesting accepted; orjson 3 rejects deeper documents with a recursion error."""
-
 MAX_REPAIR_CHARS: Final = 1_000_000
 """Longest reply the repair steps scan; longer replies must parse strictly."""
 
@@ -39,18 +38,7 @@ _MAX_CANDIDATES = 4
 """Opening brackets tried as the start of the JSON value inside prose."""
 
 _FENCE_INFO = re.compile(r"[ \t]*[A-Za-z0-9_+-]*[ \t]*(?:\r?\n|(?=[{\[]))")
-_TOKEN = re.compile(
-    r"""
-    "(?:[^"\\]|\\.)*(?:"|\Z)      # a double-quoted string, possibly unterminated
-    | '(?:[^'\\]|\\.)*(?:'|\Z)    # a single-quoted string, possibly unterminated
-    | [{}\[\],:]
-    """,
-    re.DOTALL | re.VERBOSE,
-)
-_DANGLING_KEY = re.compile(r'(?:,|(?<=[{\[]))\s*"(?:[^"\\]|\\.)*"\s*:\s*\Z', re.DOTALL)
-_DANGLING_NAME = re.compile(r'(?:,|(?<=\{))\s*"(?:[^"\\]|\\.)*"\s*\Z', re.DOTALL)
 _OPENING = re.compile(r"[{\[]")
-_CLOSERS = {"{": "}", "[": "]"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,7 +196,7 @@ def _repair_candidate(
     Returns the result, or None when the repairs do not give valid JSON, and the position
     where the value ends.
     """
-    scan = _scan(text, start)
+    scan = scan_value(text, start)
     if scan.depth > MAX_DEPTH:
         too_deep = _fail("too_deep", f"the JSON is nested deeper than {MAX_DEPTH} levels")
         return too_deep, scan.end
@@ -229,7 +217,7 @@ def _json_repair(text: str, start: int, repairs: list[RepairKind]) -> ParseResul
     import json_repair
 
     candidate = text[start:]
-    scan = _scan(text, start)
+    scan = scan_value(text, start)
     kinds = list(repairs)
     if text[:start].strip() and "prose" not in kinds:
         kinds.append("prose")
@@ -265,87 +253,3 @@ def _has_data(value: Any) -> bool:
 
 def _ordered(kinds: list[RepairKind]) -> list[RepairKind]:
     return [kind for kind in REPAIR_KINDS if kind in kinds]
-
-
-@dataclass(slots=True)
-class _Scan:
-    text: str
-    end: int
-    depth: int
-    kinds: list[RepairKind]
-
-
-def _scan(text: str, start: int) -> _Scan:
-    """Tokenize the value that opens at `start` and rewrite what the explicit repairs fix.
-
-    The scan stops where the opening bracket closes. `end` is that position in `text`,
-    and `depth` is the deepest nesting seen.
-    """
-    parts: list[str] = []
-    stack: list[str] = []
-    kinds: set[RepairKind] = set()
-    depth = 0
-    position = start
-    pending_comma: int | None = None
-    for match in _TOKEN.finditer(text, start):
-        token = match.group()
-        first = token[0]
-        if first in "}]":
-            if pending_comma is not None and not text[pending_comma + 1 : match.start()].strip():
-                kinds.add("trailing_comma")
-                parts.append(text[position:pending_comma])
-                position = pending_comma + 1
-            if stack:
-                stack.pop()
-        pending_comma = match.start() if first == "," else None
-        if first in "{[":
-            stack.append(first)
-            depth = max(depth, len(stack))
-            if depth > MAX_DEPTH:
-                break
-        elif first == "'":
-            kinds.add("single_quotes")
-            parts.append(text[position : match.start()])
-            parts.append(_requote(token))
-            position = match.end()
-            if not token.endswith("'") or len(token) == 1:
-                kinds.add("truncated")
-        elif first == '"' and not _closed(token):
-            kinds.add("truncated")
-            parts.append(text[position : match.end()].rstrip() + '"')
-            position = match.end()
-        if not stack:
-            closed = "".join(parts) + text[position : match.end()]
-            return _Scan(closed, match.end(), depth, sorted(kinds))
-    parts.append(text[position:])
-    tail = "".join(parts)
-    if stack:
-        kinds.add("truncated")
-        tail = _close(tail, stack)
-    return _Scan(tail, len(text), depth, sorted(kinds))
-
-
-def _closed(token: str) -> bool:
-    """Tell whether a double-quoted string token ends with an unescaped quote."""
-    body = token[1:]
-    if not body.endswith('"'):
-        return False
-    backslashes = len(body) - 1 - len(body[:-1].rstrip("\\"))
-    return backslashes % 2 == 0
-
-
-def _requote(token: str) -> str:
-    body = token[1:-1] if len(token) > 1 and token.endswith("'") else token[1:]
-    body = body.replace("\\'", "'").replace('"', '\\"')
-    return f'"{body}"'
-
-
-def _close(text: str, stack: list[str]) -> str:
-    """Close a truncated value: drop a dangling comma or key, then close every bracket."""
-    text = text.rstrip()
-    text = _DANGLING_KEY.sub("", text).rstrip()
-    if stack[-1] == "{":
-        # Inside an object, a string after `{` or `,` is a key whose value was cut off.
-        text = _DANGLING_NAME.sub("", text).rstrip()
-    text = text.removesuffix(",").rstrip()
-    return text + "".join(_CLOSERS[bracket] for bracket in reversed(stack))
