@@ -10,7 +10,9 @@ three ways in each repeat, rotating which goes first:
 - test-suite-sql-eval: when a checkout is at /tmp/tse, its own `exec_eval.eval_exec_match`
   (per question and per instance, `asyncio.run` of a coroutine that connects, executes,
   fetches and closes, for gold and then for the prediction, in one process). Without the
-  checkout, that pattern is reproduced here.
+  checkout, that pattern is reproduced here. With the checkout, the same loop is also
+  timed as a child process, so that its start-up counts as the CLI's does. That row is
+  printed for comparison only: the ratio judged uses the in-process reference.
 
 Throughput is (question, instance) pairs of the suite per second of wall time, as medians of
 `--repeat` runs. The script stops if the CLI and the reference disagree on any verdict. It
@@ -92,17 +94,26 @@ def main() -> None:
         pairs = sum(len(suite_databases(suite, db)) for _, db, _, _ in items)
 
         timings: dict[str, list[float]] = {"cli": [], "session": [], "reference": []}
+        sides = ["cli", "session", "reference"]
+        if (TSE_CHECKOUT / "exec_eval.py").is_file():
+            timings["reference_process"] = []
+            sides.append("reference_process")
         for repeat in range(args.repeat):
             # rotate which side goes first, so background load hits both alike
-            order = ["cli", "session", "reference"]
-            order = order[repeat % 3 :] + order[: repeat % 3]
+            order = sides[repeat % len(sides) :] + sides[: repeat % len(sides)]
             for side in order:
                 if side == "cli":
                     elapsed, cli_passed = _run_evalgauge(gold_file, pred_file, suite)
                 elif side == "session":
                     elapsed = _run_session(suite, items)
-                else:
+                elif side == "reference":
                     elapsed, reference_passed, pattern = _run_reference(suite, items)
+                else:
+                    elapsed, process_passed = _run_tse_process(work, suite, items)
+                    if process_passed != reference_passed:
+                        raise SystemExit(
+                            "the reference verdicts differ between its child process and this one"
+                        )
                 timings[side].append(elapsed)
         accuracy = suite_verdicts(suite, items, preset="tse")
 
@@ -133,6 +144,13 @@ def main() -> None:
         f"ratio reference / CLI per repeat: {per_repeat}; median {statistics.median(ratios):.1f}x"
     )
     print(f"ratio reference / ExecutionSession (medians): {reference / session:.1f}x")
+    if "reference_process" in timings:
+        process = statistics.median(timings["reference_process"])
+        print(
+            f"test-suite-sql-eval as a child process (start-up, imports, the same loop): "
+            f"{process:.2f} s, {pairs / process:,.0f} pairs/s; "
+            f"ratio to the CLI (medians) {process / cli:.1f}x"
+        )
 
 
 def _items(databases: list[str]) -> list[tuple[int, str, str, str]]:
@@ -241,6 +259,36 @@ def _run_tse_checkout(
         verdicts.append(eval_exec_match(db_path, pred, gold, False, False, False) == 1)
     elapsed = time.perf_counter() - started
     return elapsed, verdicts, "exec_eval.eval_exec_match (/tmp/tse checkout, in this process)"
+
+
+TSE_PROCESS = """
+import json, sys, types
+sys.modules.setdefault("tqdm", types.ModuleType("tqdm"))
+checkout, suite, items_path = sys.argv[1:4]
+sys.path.insert(0, checkout)
+from exec_eval import eval_exec_match
+verdicts = [
+    eval_exec_match(f"{suite}/{db}/{db}.sqlite", pred, gold, False, False, False) == 1
+    for db, gold, pred in json.load(open(items_path))
+]
+print(json.dumps(verdicts))
+"""
+
+
+def _run_tse_process(
+    work: Path, suite: Path, items: list[tuple[int, str, str, str]]
+) -> tuple[float, list[bool]]:
+    """Time `_run_tse_checkout`'s loop in a child process, start-up and imports included."""
+    items_path = work / "tse_items.json"
+    lines = [(db, *_evaluation_py_lines(gold, pred)) for _, db, gold, pred in items]
+    items_path.write_text(json.dumps([[db, gold, pred] for db, gold, pred in lines]))
+    command = [sys.executable, "-c", TSE_PROCESS, str(TSE_CHECKOUT), str(suite), str(items_path)]
+    started = time.perf_counter()
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    elapsed = time.perf_counter() - started
+    if done.returncode != 0:
+        raise SystemExit(f"the reference failed in a child process: {done.stderr[-2000:]}")
+    return elapsed, json.loads(done.stdout.splitlines()[-1])
 
 
 def _report(

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import importlib
 import sys
 from dataclasses import replace
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from evalgauge.cli import _options as o
+
+if TYPE_CHECKING:
+    from evalgauge.scorers.sql._evaluate import Verdict
+    from evalgauge.scorers.sql._spider import SqlQuestion
 
 sql_app = typer.Typer(help="Score text-to-SQL predictions by execution.", no_args_is_help=True)
 
@@ -47,18 +52,11 @@ def eval_command(
     json_output: o.Json = False,
 ) -> None:
     """Execute gold and predicted SQL on every database instance and compare the results."""
-    from evalgauge.cli._console import write_json
     from evalgauge.errors import UsageError
     from evalgauge.scorers.sql._evaluate import find_instances
     from evalgauge.scorers.sql._executor import ExecutionLimits
     from evalgauge.scorers.sql._pool import evaluate_tasks
     from evalgauge.scorers.sql._presets import get_preset
-    from evalgauge.scorers.sql._report import (
-        format_question,
-        format_summary,
-        question_record,
-        summarize,
-    )
     from evalgauge.scorers.sql._spider import read_spider
 
     roots = [root for root in (db_dir, suite) if root is not None]
@@ -95,13 +93,39 @@ def eval_command(
         limits=ExecutionLimits(timeout_s=timeout, max_rows=max_rows),
         workers=workers,
         cache_dir=cache_dir,
+        while_waiting=_import_report,
     )
-    verdicts = [outcome.verdict for outcome in outcomes]
     questions = [
         replace(q, hardness=q.hardness or o.hardness, features=o.features)
         for q, o in zip(questions, outcomes, strict=True)
     ]
-    summary = summarize(questions, verdicts, preset=chosen.name, confidence=confidence)
+    verdicts = [outcome.verdict for outcome in outcomes]
+    _emit(questions, verdicts, chosen.name, confidence, json_output, summary_only)
+
+
+def _import_report() -> None:
+    # The report module imports numpy (about 50 ms), which the workers do not need, so it
+    # is imported while they run.
+    importlib.import_module("evalgauge.scorers.sql._report")
+
+
+def _emit(
+    questions: list[SqlQuestion],
+    verdicts: list[Verdict],
+    preset: str,
+    confidence: float,
+    json_output: bool,
+    summary_only: bool,
+) -> None:
+    from evalgauge.cli._console import write_json
+    from evalgauge.scorers.sql._report import (
+        format_question,
+        format_summary,
+        question_record,
+        summarize,
+    )
+
+    summary = summarize(questions, verdicts, preset=preset, confidence=confidence)
     if json_output:
         records = (
             []

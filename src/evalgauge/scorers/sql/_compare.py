@@ -137,7 +137,21 @@ def _hashable(value: Any) -> Any:
 
 
 def _unordered_row(row: Row) -> Row:
-    return tuple(sorted(row, key=lambda value: str(value) + str(type(value))))
+    if len(row) < 2:
+        return tuple(row)
+    return tuple(sorted(row, key=_quick_key))
+
+
+_TYPE_TEXT: dict[type, str] = {}
+"""`str(type(value))` by type, so that the quick check formats each type name once."""
+
+
+def _quick_key(value: Any) -> str:
+    kind = type(value)
+    text = _TYPE_TEXT.get(kind)
+    if text is None:
+        text = _TYPE_TEXT[kind] = str(kind)
+    return str(value) + text
 
 
 def _quick_check(gold: list[Row], pred: list[Row], ordered: bool) -> bool:

@@ -7,6 +7,7 @@ the database unchanged, because a parser of one dialect cannot judge every state
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 import sqlglot
@@ -58,11 +59,59 @@ def check_read_only(sql: str, dialect: str) -> None:
 # A test suite runs each prediction on every instance, so the check is cached per text.
 @lru_cache(maxsize=4096)
 def _rejection(sql: str, dialect: str) -> tuple[type[SqlExecutionError], str] | None:
+    if _plain_select(sql, dialect):
+        return None
     try:
         _check(sql, dialect)
     except SqlExecutionError as exc:
         return type(exc), str(exc)
     return None
+
+
+_SELECT_START = re.compile(r"select\s", re.IGNORECASE)
+
+
+def _plain_select(sql: str, dialect: str) -> bool:
+    """Tell whether `_check` accepts `sql`, without parsing it.
+
+    sqlglot 30 parses a statement only at the start of the text and after WITH, BEGIN,
+    CREATE, DESCRIBE or SET, and it builds each write node from that node's own keyword,
+    such as INSERT or INTO. So ASCII text that starts with SELECT and has none of those
+    words, no comment and no semicolon before its end either parses as one query without
+    write nodes or fails to parse after a first SELECT token. `_check` accepts both. This
+    test takes a few µs, a parse about 0.2 ms.
+    """
+    # NOTE: this argument rests on how sqlglot 30 parses. tests/sql/test_fast_paths.py checks
+    # it against `_check` on keyword soup of four dialects and on the Spider queries.
+    if not sql.isascii():
+        return False
+    body = sql.strip()
+    if not _SELECT_START.match(body) or ";" in body[:-1]:
+        return False
+    if "--" in body or "/*" in body or "#" in body:
+        return False
+    return _statement_words(dialect).search(body) is None
+
+
+@lru_cache(maxsize=16)
+def _statement_words(dialect: str) -> re.Pattern[str]:
+    """Match the words that may start a statement or a write node in `dialect`.
+
+    DESC and DESCRIBE are left out, because ORDER BY uses DESC and, with the other words
+    absent, no statement starts after the first SELECT.
+    """
+    found = sqlglot.Dialect.get_or_raise(dialect)
+    starters = set(found.parser_class.STATEMENT_PARSERS) | set(found.tokenizer_class.COMMANDS)
+    words = {
+        keyword.split()[0].lower()
+        for keyword, token_type in found.tokenizer_class.KEYWORDS.items()
+        if token_type in starters
+    }
+    words |= {"with", "into", "set", "insert", "update", "delete", "merge", "replace"}
+    words -= {"desc", "describe"}
+    alternatives = "|".join(sorted(re.escape(word) for word in words))
+    # A letter next to a word joins it to an identifier; a digit may not, as in `1insert`.
+    return re.compile(rf"(?<![a-z])(?:{alternatives})(?![a-z])", re.IGNORECASE)
 
 
 def _check(sql: str, dialect: str) -> None:

@@ -61,6 +61,9 @@ def remove_distinct(sql: str) -> str:
     body = sql.rstrip()
     if sql == body and ";" not in body[:-1] and "distinct" not in body.lower() and body:
         return sql  # sqlparse would return the text unchanged; skipping it saves ~1 ms
+    removed = _remove_distinct_words(sql)
+    if removed is not None:
+        return removed
     import sqlparse
 
     statements = sqlparse.parse(sql)
@@ -68,6 +71,33 @@ def remove_distinct(sql: str) -> str:
         raise ValueError("the query is empty")
     tokens = statements[0].flatten()  # type: ignore[no-untyped-call]
     return "".join(token.value for token in tokens if token.value.lower() != "distinct")
+
+
+# In a query of these characters and single-quoted strings, sqlparse 0.6 makes a token of
+# each DISTINCT word outside the strings. Comments, other quotes, brackets, placeholders,
+# non-ASCII text and a semicolon before the end go to sqlparse.
+_PLAIN_QUERY = re.compile(r"(?:[A-Za-z0-9_ \t\n(),.=<>!*+\-/]++|'(?:''|\\'|[^'])*+')*+;?")
+_STRING = re.compile(r"'(?:''|\\'|[^'])*+'")
+"""sqlparse 0.6's single-quoted string, matched without backtracking."""
+_DISTINCT_WORD = re.compile(r"(?<!\w)distinct(?!\w)", re.IGNORECASE)
+
+
+def _remove_distinct_words(sql: str) -> str | None:
+    """Return `remove_distinct(sql)` without sqlparse, or None where the tokens could differ.
+
+    They could where a DISTINCT touches a word character: sqlparse reads `distinct_count` as
+    one name but `1e5distinct` as a number and a keyword.
+    """
+    if not sql.strip() or "--" in sql or "/*" in sql or not _PLAIN_QUERY.fullmatch(sql):
+        return None
+    strings = _STRING.findall(sql)
+    pieces = []
+    for piece in _STRING.split(sql):
+        cleaned, dropped = _DISTINCT_WORD.subn("", piece)
+        if dropped != piece.lower().count("distinct"):
+            return None
+        pieces.append(cleaned)
+    return "".join(piece + string for piece, string in zip(pieces, [*strings, ""], strict=True))
 
 
 DEFAULT = Preset(
