@@ -37,6 +37,8 @@ from evalgauge.scorers.toolcalls._model import CheckOutcome, ErrorCategory, Tool
 CHECK = "schema"
 _CACHE_SIZE = 4096
 _UNEXPECTED_KEYWORDS = frozenset({"additionalProperties", "unevaluatedProperties"})
+# What a fastjsonschema validator raises for an instance it does not accept.
+_FAST_REJECTS = (fastjsonschema.JsonSchemaException, TypeError, ValueError, AttributeError)
 
 
 class CompiledSchema:
@@ -66,7 +68,7 @@ class CompiledSchema:
             return False
         try:
             self.fast(instance)
-        except (fastjsonschema.JsonSchemaException, TypeError, ValueError, AttributeError):
+        except _FAST_REJECTS:
             return False
         return True
 
@@ -164,17 +166,26 @@ class SchemaChecker:
         }
         # One passing outcome per tool, shared by every valid call to it.
         self._passed = {name: CheckOutcome(CHECK, True, tool=name) for name in self.specs}
+        # The fast validators by tool, looked up once per call on the hot path.
+        self._fast = {
+            name: compiled.fast for name, compiled in self._compiled.items() if compiled.fast
+        }
 
     def check_call(self, call: ToolCall) -> list[CheckOutcome]:
         """Return one passing outcome, or one failing outcome per problem found."""
-        compiled = self._compiled.get(call.name)
+        name = call.name
+        fast = self._fast.get(name)
+        if fast is not None:
+            try:
+                fast(call.arguments)
+                return [self._passed[name]]
+            except _FAST_REJECTS:
+                pass
+            except RecursionError:
+                return [_too_deep(name)]
+        compiled = self._compiled.get(name)
         if compiled is None:
-            return [unknown_tool(call.name, self.specs)]
-        try:
-            if compiled.fast_accepts(call.arguments):
-                return [self._passed[call.name]]
-        except RecursionError:
-            return [_too_deep(call.name)]
+            return [unknown_tool(name, self.specs)]
         return _error_outcomes(compiled, call)
 
     def check_calls(self, calls: Iterable[ToolCall]) -> list[list[CheckOutcome]]:
