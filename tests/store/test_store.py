@@ -229,6 +229,21 @@ def test_batch_leaves_out_columns_null_in_every_row(store_url: str) -> None:
     assert rows["c0"]["scores"]["exact"]["details"] is None
 
 
+def test_nul_in_output_is_stored(store_url: str) -> None:
+    # Neither database keeps NUL in text from JSON, so it becomes U+FFFD; nothing is cut.
+    store = Store.open(store_url)
+    run_id = f"r-{datetime.now(UTC).timestamp()}"
+    store.create_run(_run(run_id), [ScorerRecord("exact")])
+    results = _results(3)
+    results[1].output = "a\x00b \\u0000 kept"
+    store.write_results(run_id, results, store.scorers(run_id))
+    rows = {row["case_id"]: row for row in store.iter_case_results(run_id)}
+    store.close()
+
+    assert rows["c1"]["output"] == "a\ufffdb \\u0000 kept"
+    assert rows["c2"]["output"] == "CASE 2"
+
+
 def test_failed_batch_leaves_nothing(store_url: str) -> None:
     from sqlalchemy.exc import IntegrityError
 

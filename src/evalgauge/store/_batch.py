@@ -9,6 +9,7 @@ the workers.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -174,4 +175,19 @@ def _insert(
     # NULL, which every aggregate skips. The JSON columns (inputs, tags, details) travel as
     # nested objects, and both databases extract an object as its JSON text.
     rows_json = orjson.dumps(rows, default=str).decode()
+    if "\\u0000" in rows_json:
+        rows_json = _without_nul(rows_json)
     return BatchInsert(batch_insert_sql(dialect, table_name, columns), rows_json)
+
+
+# A JSON escape of NUL that is not itself an escaped backslash followed by "u0000".
+_NUL_ESCAPE = re.compile(r"(?<!\\)((?:\\\\)*)\\u0000")
+
+
+def _without_nul(rows_json: str) -> str:
+    """Replace NUL characters with U+FFFD, which both databases store.
+
+    PostgreSQL text cannot hold NUL, so one output with a NUL failed its whole batch (and
+    the resumed run the same batch again), and SQLite's json_extract cut the text at it.
+    """
+    return _NUL_ESCAPE.sub(lambda match: match.group(1) + "\\ufffd", rows_json)
