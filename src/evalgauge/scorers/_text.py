@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import unicodedata
+from typing import Any
+
+import orjson
 
 from evalgauge.cases import Case
 from evalgauge.errors import ScorerError
@@ -13,10 +16,23 @@ def _normalize(text: str) -> str:
     return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
 
 
+def _as_text(value: Any) -> str:
+    """Return a string as it is and any other value as compact JSON.
+
+    Datasets turn a recorded output that is not a string into compact JSON, so an expected
+    `{"x": 1}`, `true` or `[1, 2]` compares equal to the same recorded value.
+    """
+    if isinstance(value, str):
+        return value
+    return orjson.dumps(value, default=str).decode()
+
+
 class ExactMatch:
     """Pass when the output equals `Case.expected`, optionally after normalizing text.
 
-    Normalizing applies Unicode NFKC, case folding and whitespace collapsing.
+    An expected value that is not a string is compared as compact JSON (`true`, `[1, 2]`),
+    the form a recorded output of that value has. Normalizing applies Unicode NFKC, case
+    folding and whitespace collapsing.
     """
 
     def __init__(self, *, name: str = "exact_match", normalize: bool = False) -> None:
@@ -33,8 +49,7 @@ class ExactMatch:
         expected = case.expected
         if expected is None:
             raise ScorerError(f"case {case.case_id!r} has no expected output to compare with")
-        if not isinstance(expected, str):
-            expected = str(expected)
+        expected = _as_text(expected)
         if self.normalize:
             passed = _normalize(output) == _normalize(expected)
         else:
@@ -43,7 +58,10 @@ class ExactMatch:
 
 
 class Contains:
-    """Pass when `Case.expected` occurs in the output; case-insensitive by default."""
+    """Pass when `Case.expected` occurs in the output; case-insensitive by default.
+
+    An expected value that is not a string is looked for as compact JSON, as in ExactMatch.
+    """
 
     def __init__(self, *, name: str = "contains", case_sensitive: bool = False) -> None:
         self.name = name
@@ -58,7 +76,12 @@ class Contains:
     def score_now(self, case: Case, output: str) -> Score:
         if case.expected is None:
             raise ScorerError(f"case {case.case_id!r} has no expected text to look for")
-        needle = str(case.expected)
+        needle = _as_text(case.expected)
+        if not needle:
+            raise ScorerError(
+                f"case {case.case_id!r} has an empty expected text, which every output "
+                "contains; fill in the expected value or leave this case out"
+            )
         haystack = output
         if not self.case_sensitive:
             needle, haystack = needle.casefold(), haystack.casefold()
