@@ -207,7 +207,7 @@ def test_second_ctrl_c_aborts_cleanly(tmp_path: Path) -> None:
     _, stderr = process.communicate(timeout=30)
 
     assert process.returncode == 130
-    assert "aborted; the cases saved before the abort are kept" in stderr
+    assert "interrupted; the cases saved so far are kept" in stderr
     assert "Traceback" not in stderr
     assert "never retrieved" not in stderr
     assert _count(db, "case_results") == 40

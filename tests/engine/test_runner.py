@@ -355,3 +355,28 @@ def test_computing_scorers_run_inline() -> None:
     # Scorers that execute SQL or call a backend wait on I/O, so they stay awaited.
     assert not hasattr(SqlExecutionScorer, "score_now")
     assert not hasattr(ToolStateScorer, "score_now")
+
+
+def test_cancel_before_handler_saves_and_marks(store: Store) -> None:
+    # asyncio.run turns a Ctrl-C that comes before the engine's handler into a cancellation.
+    cases = _cases(50_000)
+
+    async def go() -> None:
+        task = asyncio.create_task(
+            execute_run(_plan(cases, RecordedTarget()), store, progress=False)
+        )
+        await asyncio.sleep(0)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+
+    asyncio.run(go())
+    run = store.list_runs(1)[0]
+    stored = store.count_case_results(run.run_id)
+    assert run.status == "interrupted"
+    assert stored < 50_000
+    resumed = asyncio.run(
+        execute_run(_plan(cases, RecordedTarget()), store, resume=run.run_id, progress=False)
+    )
+    assert resumed.skipped == stored
+    assert store.count_case_results(run.run_id) == 50_000

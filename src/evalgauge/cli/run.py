@@ -129,12 +129,14 @@ def run_command(
             run_suite(suite, store, resume=resume, progress=True, on_start=on_start, per_case=False)
         )
     except KeyboardInterrupt:
-        # A second Ctrl-C: the cases in flight are dropped, the committed ones stay.
+        # A second Ctrl-C, or one before the engine's handler: the committed cases stay.
         if started:
             err.print(
-                f"aborted; the cases saved before the abort are kept; resume with: "
+                f"interrupted; the cases saved so far are kept; resume with: "
                 f"evalgauge run ... --resume {started[0]}"
             )
+        else:
+            err.print("interrupted before the run started; nothing was stored")
         return 130
     finally:
         store.close()

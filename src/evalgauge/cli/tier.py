@@ -110,9 +110,9 @@ def run_tier(
                     )
                 )
             except KeyboardInterrupt:
-                # A second Ctrl-C: the cases in flight are dropped, the committed ones stay.
+                # A second Ctrl-C, or one before the engine's handler: the committed cases stay.
                 err.print(
-                    f"{suite}: aborted; the cases saved before the abort are kept; resume "
+                    f"{suite}: interrupted; the cases saved so far are kept; resume "
                     f"with: evalgauge run ... --resume {run_ids[-1] if run_ids else 'RUN_ID'}"
                 )
                 code = EXIT_INTERRUPTED

@@ -263,6 +263,10 @@ async def execute_run(
         # The cases stored so far stay stored; the run can be resumed once the cause is fixed.
         store.set_run_status(run_id, "failed", stop_reason=f"{type(exc).__name__}: {exc}")
         raise
+    except (asyncio.CancelledError, KeyboardInterrupt):
+        # Aborted from outside, or by a second Ctrl-C: the cases stored so far stay stored.
+        store.set_run_status(run_id, "interrupted", stop_reason=state.stop_reason or "interrupted")
+        raise
     if not state.stopping.is_set():
         status = "completed"
     elif state.stop_reason in (BUDGET_STOP, TIME_STOP):
@@ -313,6 +317,14 @@ async def _drive(state: _Run, workers: int, done: asyncio.Event, bar: _Progress)
                 await crew
             writer.result()
         await crew
+    except asyncio.CancelledError:
+        if not state.stopping.is_set():
+            # A Ctrl-C before the handler below was installed reaches this task as
+            # asyncio.run's cancellation: stop as on a first Ctrl-C and save the cases.
+            state.request_stop("interrupted")
+            with contextlib.suppress(asyncio.CancelledError):
+                await crew
+        raise
     finally:
         done.set()
         await writer
