@@ -380,3 +380,16 @@ def test_cancel_before_handler_saves_and_marks(store: Store) -> None:
     )
     assert resumed.skipped == stored
     assert store.count_case_results(run.run_id) == 50_000
+
+
+def returns_none(input: str) -> None:
+    return None
+
+
+def test_callable_returning_none_is_target_error(store: Store) -> None:
+    target = CallableTarget("tests.engine.test_runner:returns_none")
+    summary = asyncio.run(execute_run(_plan(_cases(3), target), store, progress=False))
+    rows = list(store.iter_case_results(summary.run_id))
+    assert summary.errored == 3
+    assert rows[0]["error_type"] == "target_error"
+    assert "returned None" in rows[0]["error_message"]

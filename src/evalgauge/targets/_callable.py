@@ -97,6 +97,11 @@ class CallableTarget:
         except Exception as exc:
             raise TargetError(f"{self.spec} raised {type(exc).__name__}: {exc}") from exc
         latency_ms = (time.perf_counter() - started) * 1000
+        if value is None:
+            # As a recorded case without an output is: no output, not the text "null".
+            raise TargetError(
+                f"{self.spec} returned None for case {case.case_id!r}; return the output text"
+            )
         if not isinstance(value, str):
             import orjson
 
