@@ -35,28 +35,28 @@ BaseUrl = Annotated[
     str | None, typer.Option(help="Base URL of an OpenAI-compatible or Anthropic API.")
 ]
 ApiKeyEnv = Annotated[str | None, typer.Option(help="Environment variable holding the API key.")]
-Concurrency = Annotated[int | None, typer.Option(help="Cases in flight at once [default: 16].")]
+Concurrency = Annotated[int | None, typer.Option(help="Cases in flight at once (default: 16).")]
 Rpm = Annotated[
     float | None,
     typer.Option("--rpm", help="Requests per minute; the first minute's worth may burst."),
 ]
 Tpm = Annotated[float | None, typer.Option("--tpm", help="Tokens per minute of model calls.")]
 Timeout = Annotated[
-    float | None, typer.Option(help="Deadline of one call, in seconds [default: 60].")
+    float | None, typer.Option(help="Deadline of one call, in seconds (default: 60).")
 ]
 Retries = Annotated[
     int | None,
     typer.Option(
         help="Retries after a 429, 5xx, timeout or connection error, with "
-        "exponential backoff [default: 4]."
+        "exponential backoff (default: 4)."
     ),
 ]
 Cache = Annotated[
     str | None,
-    typer.Option(help="Response cache policy: off, read-write or replay [default: off]."),
+    typer.Option(help="Response cache policy: off, read-write or replay (default: off)."),
 ]
 CachePath = Annotated[
-    Path | None, typer.Option(help="Response cache file [default: .evalgauge/cache.sqlite].")
+    Path | None, typer.Option(help="Response cache file (default: .evalgauge/cache.sqlite).")
 ]
 Json = Annotated[bool, typer.Option("--json", help="Write JSON to stdout; text goes to stderr.")]
 Markdown = Annotated[bool, typer.Option("--markdown", help="Write Markdown to stdout.")]
@@ -64,11 +64,11 @@ Database = Annotated[
     str | None,
     typer.Option(help="Store URL; default: EVALGAUGE_DATABASE_URL or .evalgauge/evalgauge.db."),
 ]
-Seed = Annotated[int | None, typer.Option(help="Seed of the split and the bootstrap [default: 0].")]
+Seed = Annotated[int | None, typer.Option(help="Seed of the split and the bootstrap (default: 0).")]
 Format = Annotated[
     str | None,
     typer.Option(
-        "--format", help="Dataset format: jsonl, json, csv or tsv [default: from the extension]."
+        "--format", help="Dataset format: jsonl, json, csv or tsv (default: from the extension)."
     ),
 ]
 

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 def gate_command(
     tier: Annotated[str | None, typer.Option(help="Tier whose rules and runs are judged.")] = None,
     contract: Annotated[
-        Path | None, typer.Option(help="Contract file [default: evalgauge.yaml].")
+        Path | None, typer.Option(help="Contract file (default: evalgauge.yaml).")
     ] = None,
     scorecard: Annotated[
         Path | None,

@@ -58,7 +58,7 @@ def run_command(
         str | None, typer.Option(help="Run every suite of this tier of the contract.")
     ] = None,
     contract: Annotated[
-        Path | None, typer.Option(help="Contract file of --tier [default: evalgauge.yaml].")
+        Path | None, typer.Option(help="Contract file of --tier (default: evalgauge.yaml).")
     ] = None,
     save_scorecard: Annotated[
         Path | None,
