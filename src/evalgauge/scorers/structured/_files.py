@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 import os
 from collections.abc import Iterator
@@ -12,8 +13,16 @@ from typing import Any
 
 import orjson
 
-from evalgauge.errors import DatasetError, UsageError
+from evalgauge.errors import DatasetError
 from evalgauge.scorers.structured._evaluate import SetAccumulator, StructuredEvaluator
+from evalgauge.scorers.structured._jsonl import (
+    duplicate_id_error,
+    id_lines,
+    jsonl_rows,
+    no_records_error,
+    read_jsonl,
+    row_id,
+)
 
 CHUNK_LINES = 4000
 """Output lines sent to a worker process at a time."""
@@ -37,41 +46,6 @@ class Fields:
 DEFAULT_FIELDS = Fields()
 
 
-def _open(path: Path, what: str) -> bytes:
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        raise DatasetError(f"{what} file not found", path=str(path)) from None
-    except OSError as exc:
-        raise DatasetError(f"cannot read the {what} file: {exc}", path=str(path)) from None
-
-
-def _rows(data: bytes, path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
-    for number, line in enumerate(data.splitlines(), 1):
-        if not line or line.isspace():
-            continue
-        try:
-            row = orjson.loads(line)
-        except orjson.JSONDecodeError as exc:
-            raise DatasetError(f"invalid JSON line: {exc}", path=str(path), line=number) from None
-        if not isinstance(row, dict):
-            raise DatasetError("each line must be a JSON object", path=str(path), line=number)
-        yield number, row
-
-
-def _row_id(row: dict[str, Any], field: str, path: Path, number: int) -> str:
-    value = row.get(field)
-    if value is None or isinstance(value, dict | list):
-        raise DatasetError(
-            "missing id",
-            path=str(path),
-            line=number,
-            field=field,
-            hint="every line needs a string or number id; set the id field's name with --id-field",
-        )
-    return str(value)
-
-
 def gold_value(value: Any) -> Any:
     """Read gold stored as JSON text; other values are gold already."""
     if isinstance(value, str) and value.lstrip()[:1] in ("{", "["):
@@ -83,10 +57,15 @@ def gold_value(value: Any) -> Any:
 
 
 def read_gold(path: Path, fields: Fields) -> dict[str, Any]:
-    """Read gold values by id; raise DatasetError for a line without an id or gold field."""
+    """Read gold values by id.
+
+    Raises DatasetError for a file with no records, and for a line without an id or gold
+    field or with an id already used.
+    """
+    data = read_jsonl(path)
     gold: dict[str, Any] = {}
-    for number, row in _rows(_open(path, "gold"), path):
-        case_id = _row_id(row, fields.id, path, number)
+    for number, row in jsonl_rows(data, path):
+        case_id = row_id(row, fields.id, path, number)
         if fields.gold not in row:
             raise DatasetError(
                 "missing gold value",
@@ -96,9 +75,15 @@ def read_gold(path: Path, fields: Fields) -> dict[str, Any]:
                 hint="set the gold field's name with --gold-field",
             )
         if case_id in gold:
-            raise DatasetError(f"duplicate id {case_id!r}", path=str(path), line=number)
+            raise duplicate_id_error(path, case_id, id_lines(data, path, fields.id, case_id))
         gold[case_id] = gold_value(row[fields.gold])
+    if not gold:
+        raise no_records_error(path, data, _example_line(fields.id, fields.gold, {}))
     return gold
+
+
+def _example_line(id_field: str, value_field: str, value: Any) -> str:
+    return json.dumps({id_field: "case-1", value_field: value})
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,17 +98,33 @@ class SetRun:
 _WORK: dict[str, Any] = {}
 
 
-def _score_chunk_in_worker(span: tuple[int, int, int]) -> SetAccumulator | str:
-    """Score the lines at byte offsets `start:end` of the file read before the fork.
+@dataclass(frozen=True, slots=True)
+class _LineProblem:
+    """The arguments of a DatasetError raised in a worker process, to raise it again.
 
-    Returns a dataset problem as its message, since DatasetError's keyword arguments do
-    not survive pickling.
+    A DatasetError pickles with its formatted message only, so its path, line and field
+    would not reach the parent process.
     """
+
+    problem: str
+    path: str | None
+    line: int | None
+    field: str | None
+    hint: str | None
+
+    def error(self) -> DatasetError:
+        return DatasetError(
+            self.problem, path=self.path, line=self.line, field=self.field, hint=self.hint
+        )
+
+
+def _score_chunk_in_worker(span: tuple[int, int, int]) -> SetAccumulator | _LineProblem:
+    """Score the lines at byte offsets `start:end` of the file read before the fork."""
     first_line, start, end = span
     try:
         return _score_chunk((first_line, _WORK["data"][start:end]))
     except DatasetError as exc:
-        return str(exc)
+        return _LineProblem(exc.problem, exc.path, exc.line, exc.field, exc.hint)
 
 
 def _score_chunk(chunk: tuple[int, bytes]) -> SetAccumulator:
@@ -134,9 +135,8 @@ def _score_chunk(chunk: tuple[int, bytes]) -> SetAccumulator:
     path: Path = _WORK["path"]
     accumulator = SetAccumulator()
     allow_extra = evaluator.field_config.allow_extra
-    for number, row in _rows(data, path):
-        line = first_line + number - 1
-        case_id = _row_id(row, fields.id, path, line)
+    for line, row in jsonl_rows(data, path, first_line):
+        case_id = row_id(row, fields.id, path, line)
         if fields.output not in row:
             raise DatasetError(
                 "missing output",
@@ -204,10 +204,10 @@ def score_file(
 ) -> SetRun:
     """Score every line of an output JSONL file; `workers` None picks by file size.
 
-    Raises DatasetError (or UsageError from a worker process) for a line that is not a
-    JSON object or lacks its id or output field.
+    Raises DatasetError for a file with no records, and for a line that is not a JSON
+    object, lacks its id or output field, or repeats an id.
     """
-    data = _open(path, "outputs")
+    data = read_jsonl(path)
     ends = _line_ends(data)
     if workers is None:
         workers = min(os.cpu_count() or 1, 4) if len(ends) >= POOL_THRESHOLD else 1
@@ -221,20 +221,22 @@ def score_file(
             context = multiprocessing.get_context("fork")
             with context.Pool(workers) as pool:
                 for part in pool.imap(_score_chunk_in_worker, _spans(ends, chunk_lines, workers)):
-                    if isinstance(part, str):
-                        raise UsageError(part)
+                    if isinstance(part, _LineProblem):
+                        raise part.error()
                     total.merge(part)
     finally:
         _WORK.clear()
-    _check_unique(total.ids, path)
+    if total.records == 0:
+        raise no_records_error(path, data, _example_line(fields.id, fields.output, "..."))
+    _check_unique(total.ids, data, path, fields.id)
     missing = 0 if gold is None else len(gold.keys() - set(total.ids))
     return SetRun(total, missing)
 
 
-def _check_unique(ids: list[str], path: Path) -> None:
+def _check_unique(ids: list[str], data: bytes, path: Path, id_field: str) -> None:
     if len(set(ids)) != len(ids):
         seen: set[str] = set()
         for case_id in ids:
             if case_id in seen:
-                raise DatasetError(f"duplicate id {case_id!r}", path=str(path))
+                raise duplicate_id_error(path, case_id, id_lines(data, path, id_field, case_id))
             seen.add(case_id)

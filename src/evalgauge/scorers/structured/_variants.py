@@ -59,6 +59,7 @@ def compare_variants(
         v.name: score_file(v.path, evaluator, gold, fields=fields, workers=workers)
         for v in variants
     }
+    _check_shared_ids(variants, runs)
     report: dict[str, Any] = {
         "variants": {
             name: run.accumulator.summary(
@@ -75,6 +76,17 @@ def compare_variants(
         ],
     }
     return report
+
+
+def _check_shared_ids(variants: list[Variant], runs: dict[str, SetRun]) -> None:
+    """Raise UsageError for a pair of variants with no case id in common."""
+    for base, cand in combinations(variants, 2):
+        if set(runs[base.name].accumulator.ids).isdisjoint(runs[cand.name].accumulator.ids):
+            raise UsageError(
+                f"variants {base.name!r} ({base.path}) and {cand.name!r} ({cand.path}) have no "
+                "case id in common, so no case can be paired. Pass outputs of the same cases, "
+                "and check that --id-field names the id field of both files."
+            )
 
 
 def _compare_pair(
