@@ -58,9 +58,9 @@ def iter_cases(
     duplicates here, because `scan_dataset` checks them.
     """
     file = Path(path)
+    check_file(file)  # first, so a missing file or a directory is named as such
     source_format = resolve_format(file, format)
     mapper = RowMapper(mapping, require_labels=require_labels)
-    check_file(file)
     return map(itemgetter(1), _located_cases(file, source_format, mapper))
 
 
@@ -79,9 +79,9 @@ def scan_dataset(
     so a bad row later in the file is reported before a duplicate id.
     """
     file = Path(path)
+    check_file(file)  # first, so a missing file or a directory is named as such
     source_format = resolve_format(file, format)
     mapper = RowMapper(mapping, require_labels=require_labels)
-    check_file(file)
 
     id_hashes = array("q") if mapping.id_field is not None else None
     cases_digest, outputs_digest = hashlib.sha256(), hashlib.sha256()

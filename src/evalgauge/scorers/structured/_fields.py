@@ -22,6 +22,7 @@ from evalgauge.scorers.structured._comparators import (
     SetSpec,
     TextSpec,
     Verdict,
+    a_json_type,
     compare_date,
     compare_datetime,
     compare_exact,
@@ -336,7 +337,7 @@ class FieldPlan:
             counts[0] += 1
             counts[3] += 1
             rec.total += 1
-        reason = f"expected an {json_type(gold)}, got a {json_type(output)}"
+        reason = f"expected {a_json_type(gold)}, got {a_json_type(output)}"
         self._find(rec, path, pattern, "wrong", reason, gold, output)
 
     def _extra(
