@@ -82,9 +82,12 @@ class SqlExecutionScorer:
                 "that holds the gold query"
             )
         db_id = case.field(self.db_field)
+        if isinstance(db_id, int) and not isinstance(db_id, bool):
+            db_id = str(db_id)  # a CSV or JSON id such as 5 names the database "5"
         if not isinstance(db_id, str) or not db_id:
             raise UnscorableSqlCase(
-                f"case {case.case_id}: no database id in field {self.db_field!r}"
+                f"case {case.case_id}: no database id in field {self.db_field!r} (found "
+                f"{db_id!r}); map the field that holds the database name"
             )
         instances = self._instances.get(db_id)
         if instances is None:
