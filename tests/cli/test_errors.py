@@ -381,3 +381,15 @@ def test_failing_judge_exits_1(
     assert (
         "not JSON" in card["error_examples"][0]["message"] or card["error_examples"][0]["message"]
     )
+
+
+def test_bad_flag_value_names_flag(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = _write(project / "cases.jsonl", '{"input": "a", "output": "A", "expected": "A"}\n')
+    args = ("run", str(data), "--output", "output", "--expected", "expected")
+    result = run_cli(capsys, *args, "--scorer", "exact_match", "--rpm", "-1")
+    assert result.code == 2
+    assert "engine.requests_per_minute (--rpm):" in result.stderr
+    unknown = run_cli(capsys, *args, "--scorer", "exakt_match")
+    assert unknown.code == 2
+    assert "did you mean 'exact_match'? The allowed values are" in unknown.stderr
+    assert _runs_in_store(project) == 0

@@ -87,19 +87,36 @@ def base_config(config_path: Path | None, data: Path | None) -> tuple[dict[str, 
     return {"dataset": {"path": str(data)}}, Path.cwd()
 
 
+# Each flag's name as a function parameter, and the config key it sets.
+_DATASET_KEYS = {
+    "input": "input",
+    "output": "output",
+    "label": "label",
+    "id_field": "id",
+    "expected": "expected",
+    "pass_value": "pass_value",
+    "fail_value": "fail_value",
+    "format": "format",
+}
+_ENGINE_KEYS = {
+    "concurrency": "concurrency",
+    "rpm": "requests_per_minute",
+    "tpm": "tokens_per_minute",
+    "timeout": "timeout_s",
+    "retries": "max_retries",
+    "cache": "cache",
+    "cache_path": "cache_path",
+}
+FLAG_OF_KEY = {
+    **{f"dataset.{key}": "--" + flag.replace("_", "-") for flag, key in _DATASET_KEYS.items()},
+    **{f"engine.{key}": "--" + flag.replace("_", "-") for flag, key in _ENGINE_KEYS.items()},
+}
+"""The flag that sets each config key, for naming it in configuration errors."""
+
+
 def apply_dataset_flags(raw: dict[str, Any], **flags: Any) -> None:
     dataset = raw.setdefault("dataset", {})
-    names = {
-        "input": "input",
-        "output": "output",
-        "label": "label",
-        "id_field": "id",
-        "expected": "expected",
-        "pass_value": "pass_value",
-        "fail_value": "fail_value",
-        "format": "format",
-    }
-    for flag, key in names.items():
+    for flag, key in _DATASET_KEYS.items():
         value = flags.get(flag)
         if value not in (None, []):
             dataset[key] = value
@@ -107,16 +124,7 @@ def apply_dataset_flags(raw: dict[str, Any], **flags: Any) -> None:
 
 def apply_engine_flags(raw: dict[str, Any], **flags: Any) -> None:
     engine = raw.setdefault("engine", {})
-    names = {
-        "concurrency": "concurrency",
-        "rpm": "requests_per_minute",
-        "tpm": "tokens_per_minute",
-        "timeout": "timeout_s",
-        "retries": "max_retries",
-        "cache": "cache",
-        "cache_path": "cache_path",
-    }
-    for flag, key in names.items():
+    for flag, key in _ENGINE_KEYS.items():
         value = flags.get(flag)
         if value is not None:
             engine[key] = str(value) if isinstance(value, Path) else value

@@ -81,7 +81,7 @@ def align_command(
         align["unlabeled"] = str(unlabeled.resolve())
     if split is not None:
         align["split"] = _parse_split(split)
-    suite = parse_config(raw, source=str(config or "command line"), base=root)
+    suite = parse_config(raw, source=str(config or "command line"), base=root, flags=o.FLAG_OF_KEY)
     return run_align(suite, root, database=database, json_output=json_output, markdown=markdown)
 
 

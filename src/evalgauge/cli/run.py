@@ -114,7 +114,7 @@ def run_command(
     o.apply_judge_flags(raw, judge, rubric, judge_base, api_key_env if judge else None)
     if name is not None:
         raw["name"] = name
-    suite = parse_config(raw, source=str(config or "command line"), base=root)
+    suite = parse_config(raw, source=str(config or "command line"), base=root, flags=o.FLAG_OF_KEY)
     out, err = consoles(json_output or markdown)
     store = open_store(database, root)
     started: list[str] = []

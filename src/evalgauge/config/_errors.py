@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import types
 import typing
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, Literal, Union
 
 from pydantic import BaseModel, ValidationError
@@ -13,17 +13,22 @@ MAX_PROBLEMS = 10
 
 
 def format_validation_error(
-    exc: ValidationError, source: str, model: type[BaseModel] | None = None
+    exc: ValidationError,
+    source: str,
+    model: type[BaseModel] | None = None,
+    flags: Mapping[str, str] | None = None,
 ) -> str:
     """Format one line per problem: the dotted key path and what is wrong.
 
     For an unknown key the line lists the keys allowed at that level, looked up on `model`,
-    the class that was validated.
+    the class that was validated. A key in `flags` is followed by the flag that sets it.
     """
     problems = []
     for error in exc.errors()[:MAX_PROBLEMS]:
         location = error["loc"]
         key = ".".join(str(part) for part in location)
+        if flags and key in flags:
+            key += f" ({flags[key]})"
         message = str(error["msg"]).removeprefix("Value error, ")
         if error["type"] == "missing":
             message = "missing required key"
@@ -51,7 +56,8 @@ def _unknown_kind(context: dict[str, Any]) -> str:
     close = difflib.get_close_matches(tag, allowed, n=1)
     if close:
         message += f"; did you mean {close[0]!r}?"
-    return message + " The allowed values are " + ", ".join(allowed)
+    end = " " if message.endswith("?") else ". "
+    return message + end + "The allowed values are " + ", ".join(allowed)
 
 
 def _allowed_keys(model: type[BaseModel], location: Sequence[int | str]) -> list[str] | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -19,9 +20,16 @@ from evalgauge.errors import ConfigError
 
 
 def parse_config(
-    data: Any, *, source: str = "configuration", base: Path | None = None
+    data: Any,
+    *,
+    source: str = "configuration",
+    base: Path | None = None,
+    flags: Mapping[str, str] | None = None,
 ) -> SuiteConfig:
-    """Validate a config mapping; relative paths are resolved against `base`."""
+    """Validate a config mapping; relative paths are resolved against `base`.
+
+    `flags` maps config keys to the command-line flags that set them, for error messages.
+    """
     if not isinstance(data, dict):
         raise ConfigError(
             f"{source}: expected a mapping at the top level, got {type(data).__name__}"
@@ -29,7 +37,7 @@ def parse_config(
     try:
         config = SuiteConfig.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(format_validation_error(exc, source, SuiteConfig)) from None
+        raise ConfigError(format_validation_error(exc, source, SuiteConfig, flags)) from None
     return resolve_paths(config, base) if base is not None else config
 
 
