@@ -92,9 +92,12 @@ class Store:
             if engine.dialect.name == "sqlite":
                 hint = "Check that its directory exists and is writable"
             else:
-                hint = f"Check {DATABASE_URL_ENV} and that the server is running"
+                origin = DATABASE_URL_ENV if url is None else "the URL"
+                hint = f"Check {origin} and that the server is running"
+            reason = str(exc.orig).strip()
+            end = " " if reason.endswith((".", "?", "!")) else ". "
             raise UsageError(
-                f"cannot open the results store at {_redact(resolved)!r}: {exc.orig}. {hint}"
+                f"cannot open the results store at {_redact(resolved)!r}: {reason}{end}{hint}"
             ) from exc
         return cls(engine)
 
