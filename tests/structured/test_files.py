@@ -196,7 +196,9 @@ def test_eval_empty_gold_exit_2(capsys: pytest.CaptureFixture[str], tmp_path: Pa
 def test_compare_no_shared_ids_exit_2(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     first = _write(tmp_path / "a.jsonl", [{"id": "a1", "output": "{}"}])
     second = _write(tmp_path / "b.jsonl", [{"id": "b1", "output": "{}"}])
-    gold = _write(tmp_path / "gold.jsonl", [{"id": "a1", "expected": {}}])
+    gold = _write(
+        tmp_path / "gold.jsonl", [{"id": "a1", "expected": {}}, {"id": "b1", "expected": {}}]
+    )
     result = run_cli(
         capsys,
         "structured",
@@ -221,3 +223,12 @@ def test_eval_missing_outputs_exit_2(capsys: pytest.CaptureFixture[str], tmp_pat
     result = _eval(capsys, tmp_path / "absent.jsonl", gold)
     assert result.code == 2
     assert f"{tmp_path / 'absent.jsonl'}: file not found. Check the path." in result.stderr
+
+
+def test_eval_no_matching_ids_exit_2(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    outputs = _write(tmp_path / "outs.jsonl", [{"id": "x1", "output": "{}"}])
+    gold = _write(tmp_path / "gold.jsonl", [{"id": "a", "expected": {}}])
+    result = _eval(capsys, outputs, gold)
+    assert result.code == 2
+    assert "no output id matches a gold id" in result.stderr
+    assert "'x1'" in result.stderr

@@ -13,7 +13,7 @@ from typing import Any
 
 import orjson
 
-from evalgauge.errors import DatasetError
+from evalgauge.errors import DatasetError, UsageError
 from evalgauge.scorers.structured._evaluate import SetAccumulator, StructuredEvaluator
 from evalgauge.scorers.structured._jsonl import (
     duplicate_id_error,
@@ -230,6 +230,13 @@ def score_file(
         raise no_records_error(path, data, _example_line(fields.id, fields.output, "..."))
     _check_unique(total.ids, data, path, fields.id)
     missing = 0 if gold is None else len(gold.keys() - set(total.ids))
+    if gold and missing == len(gold):
+        # Not one output has a gold record: the files or the id field do not belong together.
+        raise UsageError(
+            f"{path}: no output id matches a gold id (first output id {total.ids[0]!r}, "
+            f"first gold id {next(iter(gold))!r}); check that --id-field names the same field "
+            "in both files and that they hold the same cases"
+        )
     return SetRun(total, missing)
 
 
