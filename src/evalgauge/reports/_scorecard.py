@@ -139,6 +139,12 @@ def scorecard_markdown(card: Scorecard) -> str:
         )
         lines.append("")
         for example in card.error_examples:
-            message = example["message"][:160]
-            lines.append(f"- `{example['type']}` on `{example['case_id']}`: {message}")
+            message = _one_line(example["message"][:160])
+            case_id = _one_line(example["case_id"]).replace("`", "'")
+            lines.append(f"- `{example['type']}` on `{case_id}`: {message}")
     return "\n".join(lines) + "\n"
+
+
+def _one_line(text: str) -> str:
+    """Collapse line breaks, which would end a Markdown list item."""
+    return " ".join(text.splitlines())
