@@ -62,8 +62,9 @@ def test_scorer_from_config(database: Path) -> None:
 
 def test_unscorable_cases(database: Path) -> None:
     scorer = SqlExecutionScorer(db_dir=database, workers=1)
-    with pytest.raises(ScorerError, match="database missing"):
+    with pytest.raises(ScorerError, match="database missing") as missing:
         asyncio.run(_score_all(scorer, [(_case("w", "SELECT 1", "wta_1"), "SELECT 1")]))
+    assert repr(str(database / "wta_1")) in str(missing.value)
     scorer = SqlExecutionScorer(db_dir=database, workers=1)
     with pytest.raises(ScorerError, match="no gold SQL in field 'gold_sql'"):
         asyncio.run(_score_all(scorer, [(_case("g", None, "concert_singer"), "SELECT 1")]))

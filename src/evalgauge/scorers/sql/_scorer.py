@@ -93,6 +93,12 @@ class SqlExecutionScorer:
         if instances is None:
             found = [p for root in self.roots for p in find_instances(root, db_id)]
             instances = self._instances[db_id] = tuple(str(p) for p in dict.fromkeys(found))
+        if not instances:
+            where = " or ".join(repr(str(root / db_id)) for root in self.roots)
+            raise UnscorableSqlCase(
+                f"case {case.case_id}: database missing: no database file in {where}; the "
+                f"folder must hold {db_id}.sqlite (or another instance of it)"
+            )
         return gold, output, instances
 
     async def score(self, case: Case, output: str) -> Score:
