@@ -75,6 +75,9 @@ def list_runs(
         )
         return 0
     out, _ = consoles(False)
+    if not out.is_terminal:
+        # Rich assumes 80 columns for a pipe or a file, which would cut status and date.
+        out.width = max(out.width, 160)
     table = Table(show_edge=False, pad_edge=False)
     table.add_column("run", no_wrap=True)
     for column in ("name", "status", "created", "cases", "dataset", "target"):
