@@ -37,7 +37,7 @@ from evalgauge.scorers.toolcalls._model import CheckOutcome, ErrorCategory, Tool
 CHECK = "schema"
 _CACHE_SIZE = 4096
 _UNEXPECTED_KEYWORDS = frozenset({"additionalProperties", "unevaluatedProperties"})
-# What a fastjsonschema validator raises for an instance it does not accept.
+# Exceptions a fastjsonschema validator raises for an instance it rejects.
 _FAST_REJECTS = (fastjsonschema.JsonSchemaException, TypeError, ValueError, AttributeError)
 
 
