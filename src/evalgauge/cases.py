@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
+
 
 # Not frozen: a frozen dataclass costs 1 µs more per construction, and every run builds each
 # case twice (validation, then the run). Nothing in evalgauge mutates a case.
@@ -39,3 +41,14 @@ class Case:
         if len(self.inputs) == 1:
             return str(next(iter(self.inputs.values())))
         return "\n\n".join(f"{name}: {value}" for name, value in self.inputs.items())
+
+
+def as_text(value: Any) -> str:
+    """Return a string as it is and any other value as compact JSON.
+
+    Datasets store a recorded output that is not a string in this form, and the text scorers
+    compare an expected value that is not a string in it too.
+    """
+    if isinstance(value, str):
+        return value
+    return orjson.dumps(value, default=str).decode()

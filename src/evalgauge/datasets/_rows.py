@@ -5,9 +5,7 @@ from __future__ import annotations
 from dataclasses import fields
 from typing import Any
 
-import orjson
-
-from evalgauge.cases import Case
+from evalgauge.cases import Case, as_text
 from evalgauge.datasets._fields import (
     MISSING,
     Row,
@@ -116,7 +114,7 @@ class RowMapper:
             raise problem from None
 
         if output is not None and not isinstance(output, str):
-            output = orjson.dumps(output).decode()
+            output = as_text(output)  # checked here first: most outputs are strings
         label = None
         if self._label is not None:
             raw_label = self._label(row)

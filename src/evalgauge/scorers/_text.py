@@ -3,28 +3,14 @@
 from __future__ import annotations
 
 import unicodedata
-from typing import Any
 
-import orjson
-
-from evalgauge.cases import Case
+from evalgauge.cases import Case, as_text
 from evalgauge.errors import ScorerError
 from evalgauge.scorers._base import Score
 
 
 def _normalize(text: str) -> str:
     return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
-
-
-def _as_text(value: Any) -> str:
-    """Return a string as it is and any other value as compact JSON.
-
-    Datasets turn a recorded output that is not a string into compact JSON, so an expected
-    `{"x": 1}`, `true` or `[1, 2]` compares equal to the same recorded value.
-    """
-    if isinstance(value, str):
-        return value
-    return orjson.dumps(value, default=str).decode()
 
 
 class ExactMatch:
@@ -49,7 +35,7 @@ class ExactMatch:
         expected = case.expected
         if expected is None:
             raise ScorerError(f"case {case.case_id!r} has no expected output to compare with")
-        expected = _as_text(expected)
+        expected = as_text(expected)
         if self.normalize:
             passed = _normalize(output) == _normalize(expected)
         else:
@@ -76,7 +62,7 @@ class Contains:
     def score_now(self, case: Case, output: str) -> Score:
         if case.expected is None:
             raise ScorerError(f"case {case.case_id!r} has no expected text to look for")
-        needle = _as_text(case.expected)
+        needle = as_text(case.expected)
         if not needle:
             raise ScorerError(
                 f"case {case.case_id!r} has an empty expected text, which every output "

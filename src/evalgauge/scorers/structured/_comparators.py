@@ -12,6 +12,8 @@ from typing import Annotated, Any, Final, Literal
 import orjson
 from pydantic import BaseModel, ConfigDict, Field
 
+from evalgauge.datasets._fields import json_kind
+
 COMPARATOR_NAMES: Final = ("exact", "text", "number", "date", "datetime", "set", "keyed")
 
 
@@ -94,12 +96,6 @@ def json_type(value: Any) -> str:
     return "array"
 
 
-def a_json_type(value: Any) -> str:
-    """Name the JSON type of a value with its article: "an object", "a string"."""
-    kind = json_type(value)
-    return ("an " if kind[0] in "aeiou" else "a ") + kind
-
-
 def normalize_text(text: str) -> str:
     return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
 
@@ -112,7 +108,7 @@ def compare_exact(gold: Any, output: Any) -> Verdict:
     if gold == output and json_type(gold) == json_type(output):
         return None
     if json_type(gold) != json_type(output):
-        return f"expected {a_json_type(gold)}, got {a_json_type(output)}"
+        return f"expected {json_kind(gold)}, got {json_kind(output)}"
     return "values differ"
 
 
@@ -219,7 +215,7 @@ def compare_set(gold: Any, output: Any, spec: SetSpec) -> Verdict:
     if not isinstance(gold, list):
         return compare_exact(gold, output)
     if not isinstance(output, list):
-        return f"expected an array, got {a_json_type(output)}"
+        return f"expected an array, got {json_kind(output)}"
     expected = Counter(_element_key(item, spec.of) for item in gold)
     actual = Counter(_element_key(item, spec.of) for item in output)
     if expected == actual:

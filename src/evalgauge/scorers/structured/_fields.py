@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
+from evalgauge.datasets._fields import json_kind
 from evalgauge.scorers.structured._comparators import (
     ComparatorSpec,
     DateSpec,
@@ -22,7 +23,6 @@ from evalgauge.scorers.structured._comparators import (
     SetSpec,
     TextSpec,
     Verdict,
-    a_json_type,
     compare_date,
     compare_datetime,
     compare_exact,
@@ -337,7 +337,7 @@ class FieldPlan:
             counts[0] += 1
             counts[3] += 1
             rec.total += 1
-        reason = f"expected {a_json_type(gold)}, got {a_json_type(output)}"
+        reason = f"expected {json_kind(gold)}, got {json_kind(output)}"
         self._find(rec, path, pattern, "wrong", reason, gold, output)
 
     def _extra(
